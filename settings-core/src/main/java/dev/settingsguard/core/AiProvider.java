@@ -1,0 +1,26 @@
+package dev.settingsguard.core;
+
+import java.time.Instant;
+import java.util.Objects;
+
+/**
+ * One stored AI-provider configuration. Its {@code toString()} masks the API key.
+ *
+ * @param id the provider's id, positive
+ * @param providerName its unique name
+ * @param apiKey its secret, or {@code null} when it needs none
+ * @param model the model to use, or {@code null}
+ * @param active whether it is the single active provider
+ * @param updatedAt when it was last added, updated or activated
+ */
+public record AiProvider(
+    long id, String providerName, ApiKey apiKey, String model, boolean active, Instant updatedAt) {
+
+  public AiProvider {
+    if (id <= 0) {
+      throw new IllegalArgumentException("id must be positive: " + id);
+    }
+    Objects.requireNonNull(providerName, "providerName");
+    Objects.requireNonNull(updatedAt, "updatedAt");
+  }
+}

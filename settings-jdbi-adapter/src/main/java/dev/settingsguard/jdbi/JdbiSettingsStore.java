@@ -1,0 +1,299 @@
+package dev.settingsguard.jdbi;
+
+import dev.settingsguard.core.AiProvider;
+import dev.settingsguard.core.ApiKey;
+import dev.settingsguard.core.ProviderNotFoundException;
+import dev.settingsguard.core.Setting;
+import dev.settingsguard.core.SettingsStore;
+import dev.settingsguard.core.internal.InputRules;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import org.jdbi.v3.core.statement.StatementContext;
+
+/**
+ * The port over one {@link SqliteDatabase}. Each operation runs its SQL steps one by one, each in
+ * its own {@link SqliteDatabase#withHandle} call, and does nothing about concurrency: on its own it
+ * shows the original bug (two writers interleave their steps; a reader sees zero active providers
+ * between "deactivate all" and "activate one"). Wrapped in a transaction by a decorator, every step
+ * joins that transaction's handle.
+ *
+ * <p>Timestamps are stored as microseconds since the epoch. An update sets {@code updated_at} to
+ * the later of now and one microsecond after its previous value, so it always moves forward.
+ */
+public final class JdbiSettingsStore implements SettingsStore {
+
+  private static final String PROVIDER_COLUMNS =
+      "id, provider_name, api_key, model, is_active, updated_at";
+
+  private final SqliteDatabase database;
+
+  /**
+   * @param database the database this store reads and writes; closed when the store is closed
+   */
+  public JdbiSettingsStore(SqliteDatabase database) {
+    this.database = Objects.requireNonNull(database, "database");
+  }
+
+  /**
+   * @return the database this store uses
+   */
+  public SqliteDatabase database() {
+    return database;
+  }
+
+  @Override
+  public void setSetting(String key, String value) {
+    InputRules.settingKey(key);
+    InputRules.settingValue(value);
+    upsertSetting(key, value, nowMicros());
+  }
+
+  /** All-or-nothing: every entry is checked first, then all are written in one transaction. */
+  @Override
+  public void setSettings(Map<String, String> entries) {
+    InputRules.settings(entries);
+    long now = nowMicros();
+    database.inTransaction(
+        TransactionBegin.DEFERRED,
+        () -> {
+          entries.forEach((key, value) -> upsertSetting(key, value, now));
+          return null;
+        });
+  }
+
+  /** Step 1: does the key exist? Step 2: update it, or insert it. */
+  private void upsertSetting(String key, String value, long now) {
+    boolean exists =
+        database.withHandle(
+            h ->
+                h.createQuery("SELECT 1 FROM settings WHERE key = ?")
+                    .bind(0, key)
+                    .mapTo(Integer.class)
+                    .findOne()
+                    .isPresent());
+    database.withHandle(
+        h ->
+            h.createUpdate(
+                    exists
+                        ? "UPDATE settings SET value = :value, updated_at = MAX(:now, updated_at + 1)"
+                            + " WHERE key = :key"
+                        : "INSERT INTO settings (key, value, updated_at) VALUES (:key, :value, :now)")
+                .bind("key", key)
+                .bind("value", value)
+                .bind("now", now)
+                .execute());
+  }
+
+  @Override
+  public Optional<Setting> getSetting(String key) {
+    InputRules.settingKey(key);
+    return database.withHandle(
+        h ->
+            h.createQuery("SELECT key, value, updated_at FROM settings WHERE key = ?")
+                .bind(0, key)
+                .map(JdbiSettingsStore::setting)
+                .findOne());
+  }
+
+  @Override
+  public List<Setting> listSettings() {
+    return database.withHandle(
+        h ->
+            h.createQuery("SELECT key, value, updated_at FROM settings ORDER BY key")
+                .map(JdbiSettingsStore::setting)
+                .list());
+  }
+
+  @Override
+  public boolean deleteSetting(String key) {
+    InputRules.settingKey(key);
+    return database.withHandle(
+        h -> h.createUpdate("DELETE FROM settings WHERE key = ?").bind(0, key).execute() > 0);
+  }
+
+  /**
+   * Step 1: deactivate all. Step 2: find by name. Step 3: update it active, or insert it active.
+   */
+  @Override
+  public AiProvider addAiProvider(String providerName, ApiKey apiKey, String model) {
+    InputRules.providerName(providerName);
+    if (apiKey != null) {
+      InputRules.apiKey(apiKey.reveal());
+    }
+    InputRules.model(model);
+    long now = nowMicros();
+    String secret = apiKey == null ? null : apiKey.reveal();
+    deactivateAll();
+    Optional<Long> existing =
+        database.withHandle(
+            h ->
+                h.createQuery("SELECT id FROM ai_providers WHERE provider_name = ?")
+                    .bind(0, providerName)
+                    .mapTo(Long.class)
+                    .findOne());
+    long id =
+        existing.isPresent()
+            ? updateProvider(existing.get(), secret, model, now)
+            : insertProvider(providerName, secret, model, now);
+    return readProvider(id);
+  }
+
+  private long updateProvider(long id, String secret, String model, long now) {
+    database.withHandle(
+        h ->
+            h.createUpdate(
+                    "UPDATE ai_providers SET api_key = :key, model = :model, is_active = 1,"
+                        + " updated_at = MAX(:now, updated_at + 1) WHERE id = :id")
+                .bind("key", secret)
+                .bind("model", model)
+                .bind("now", now)
+                .bind("id", id)
+                .execute());
+    return id;
+  }
+
+  private long insertProvider(String providerName, String secret, String model, long now) {
+    return database.withHandle(
+        h ->
+            h.createUpdate(
+                    "INSERT INTO ai_providers"
+                        + " (provider_name, api_key, model, is_active, created_at, updated_at)"
+                        + " VALUES (:name, :key, :model, 1, :now, :now)")
+                .bind("name", providerName)
+                .bind("key", secret)
+                .bind("model", model)
+                .bind("now", now)
+                .executeAndReturnGeneratedKeys("id")
+                .mapTo(Long.class)
+                .one());
+  }
+
+  /** Step 1: check it exists. Step 2: deactivate all. Step 3: activate it. */
+  @Override
+  public AiProvider setActiveProvider(long id) {
+    InputRules.providerId(id);
+    long now = nowMicros();
+    if (findProvider(id).isEmpty()) {
+      throw new ProviderNotFoundException(id);
+    }
+    deactivateAll();
+    database.withHandle(
+        h ->
+            h.createUpdate(
+                    "UPDATE ai_providers SET is_active = 1, updated_at = MAX(:now, updated_at + 1)"
+                        + " WHERE id = :id")
+                .bind("now", now)
+                .bind("id", id)
+                .execute());
+    return readProvider(id);
+  }
+
+  /**
+   * Step 1: read it. Step 2: delete it. Step 3: if it was active, activate the most recently
+   * updated remaining provider (ties: highest id).
+   */
+  @Override
+  public boolean deleteAiProvider(long id) {
+    InputRules.providerId(id);
+    Optional<AiProvider> victim = findProvider(id);
+    if (victim.isEmpty()) {
+      return false;
+    }
+    boolean deleted =
+        database.withHandle(
+            h -> h.createUpdate("DELETE FROM ai_providers WHERE id = ?").bind(0, id).execute() > 0);
+    if (deleted && victim.get().active()) {
+      database.withHandle(
+          h ->
+              h.createUpdate(
+                      "UPDATE ai_providers SET is_active = 1 WHERE id ="
+                          + " (SELECT id FROM ai_providers ORDER BY updated_at DESC, id DESC LIMIT 1)")
+                  .execute());
+    }
+    return deleted;
+  }
+
+  @Override
+  public Optional<AiProvider> getActiveProvider() {
+    return database.withHandle(
+        h ->
+            h.createQuery("SELECT " + PROVIDER_COLUMNS + " FROM ai_providers WHERE is_active = 1")
+                .map(JdbiSettingsStore::provider)
+                .findOne());
+  }
+
+  @Override
+  public Optional<AiProvider> getAiProvider(long id) {
+    InputRules.providerId(id);
+    return findProvider(id);
+  }
+
+  @Override
+  public List<AiProvider> listAiProviders() {
+    return database.withHandle(
+        h ->
+            h.createQuery("SELECT " + PROVIDER_COLUMNS + " FROM ai_providers ORDER BY id")
+                .map(JdbiSettingsStore::provider)
+                .list());
+  }
+
+  /** Closes the database's connections. */
+  @Override
+  public void close() {
+    database.close();
+  }
+
+  @Override
+  public String toString() {
+    return "JdbiSettingsStore[" + database.path() + "]";
+  }
+
+  private void deactivateAll() {
+    database.withHandle(
+        h -> h.execute("UPDATE ai_providers SET is_active = 0 WHERE is_active = 1"));
+  }
+
+  private Optional<AiProvider> findProvider(long id) {
+    return database.withHandle(
+        h ->
+            h.createQuery("SELECT " + PROVIDER_COLUMNS + " FROM ai_providers WHERE id = ?")
+                .bind(0, id)
+                .map(JdbiSettingsStore::provider)
+                .findOne());
+  }
+
+  /** Reads back a row this operation just wrote; gone only if an unguarded writer deleted it. */
+  private AiProvider readProvider(long id) {
+    return findProvider(id).orElseThrow(() -> new ProviderNotFoundException(id));
+  }
+
+  private static long nowMicros() {
+    return ChronoUnit.MICROS.between(Instant.EPOCH, Instant.now());
+  }
+
+  private static Instant instantOfMicros(long micros) {
+    return Instant.EPOCH.plus(micros, ChronoUnit.MICROS);
+  }
+
+  private static Setting setting(ResultSet rs, StatementContext ctx) throws SQLException {
+    return new Setting(
+        rs.getString("key"), rs.getString("value"), instantOfMicros(rs.getLong("updated_at")));
+  }
+
+  private static AiProvider provider(ResultSet rs, StatementContext ctx) throws SQLException {
+    String secret = rs.getString("api_key");
+    return new AiProvider(
+        rs.getLong("id"),
+        rs.getString("provider_name"),
+        secret == null ? null : ApiKey.of(secret),
+        rs.getString("model"),
+        rs.getInt("is_active") == 1,
+        instantOfMicros(rs.getLong("updated_at")));
+  }
+}

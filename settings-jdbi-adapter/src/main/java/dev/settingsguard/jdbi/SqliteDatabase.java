@@ -1,0 +1,202 @@
+package dev.settingsguard.jdbi;
+
+import dev.settingsguard.core.SettingsStorageException;
+import dev.settingsguard.core.internal.OwnerOnlyFiles;
+import dev.settingsguard.jdbi.internal.ConnectionPool;
+import dev.settingsguard.jdbi.internal.Schema;
+import dev.settingsguard.jdbi.internal.SqlErrors;
+import dev.settingsguard.jdbi.internal.TimedBusyHandler;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.function.Supplier;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.HandleCallback;
+import org.jdbi.v3.core.Jdbi;
+import org.sqlite.BusyHandler;
+import org.sqlite.SQLiteConfig;
+
+/**
+ * One SQLite database file: its schema, a pool of configured connections, and the transactions that
+ * decorators open around whole operations.
+ *
+ * <p>Every connection uses WAL, the chosen {@code synchronous} level, foreign keys, and a busy
+ * handler bounded by the lock timeout. The file is created readable and writable by its owner only;
+ * SQLite gives its {@code -wal} and {@code -shm} files the same mode.
+ *
+ * <p>Transactions are begun with plain SQL on a connection left in JDBC auto-commit mode. The
+ * driver's own transaction support issues {@code BEGIN} on {@code setAutoCommit(false)} and again
+ * right after every {@code commit()}; in {@code IMMEDIATE} mode that would take the write lock a
+ * second time per operation.
+ */
+public final class SqliteDatabase implements AutoCloseable {
+
+  private final Path path;
+  private final Duration lockTimeout;
+  private final ConnectionPool pool;
+  private final Jdbi jdbi;
+  private final ThreadLocal<Boolean> inTransaction = ThreadLocal.withInitial(() -> false);
+
+  private SqliteDatabase(Path path, Duration lockTimeout, ConnectionPool pool) {
+    this.path = path;
+    this.lockTimeout = lockTimeout;
+    this.pool = pool;
+    this.jdbi = Jdbi.create(pool);
+  }
+
+  /**
+   * Opens the database file, creating it if absent, and migrates its schema.
+   *
+   * @param file the database file; its parent directory must exist
+   * @param synchronous the durability level of commits
+   * @param lockTimeout how long any statement may wait for a SQLite lock
+   * @return the open database
+   * @throws SettingsStorageException naming the path if the file cannot be created or opened, is
+   *     not a SQLite database, or has a newer schema
+   */
+  public static SqliteDatabase open(Path file, Synchronous synchronous, Duration lockTimeout) {
+    Objects.requireNonNull(file, "file");
+    Objects.requireNonNull(synchronous, "synchronous");
+    Objects.requireNonNull(lockTimeout, "lockTimeout");
+    Path canonical = createOwnerOnly(file.toAbsolutePath().normalize());
+    SQLiteConfig config = new SQLiteConfig();
+    config.setSynchronous(SQLiteConfig.SynchronousMode.valueOf(synchronous.name()));
+    config.enforceForeignKeys(true);
+    String url = "jdbc:sqlite:" + canonical;
+    ConnectionPool pool =
+        new ConnectionPool(
+            () -> {
+              Connection connection = config.createConnection(url);
+              BusyHandler.setHandler(connection, new TimedBusyHandler(lockTimeout));
+              return connection;
+            });
+    SqliteDatabase database = new SqliteDatabase(canonical, lockTimeout, pool);
+    try {
+      database.withHandle(
+          handle -> {
+            Schema.migrate(handle, canonical);
+            return null;
+          });
+    } catch (RuntimeException failure) {
+      pool.close();
+      throw new SettingsStorageException(
+          "Cannot open settings database " + canonical + ": " + failure.getMessage(), failure);
+    }
+    return database;
+  }
+
+  private static Path createOwnerOnly(Path file) {
+    try {
+      OwnerOnlyFiles.createIfAbsent(file);
+      Path canonical = file.toRealPath();
+      if (!Files.isRegularFile(canonical)) {
+        throw new SettingsStorageException(
+            "Cannot open settings database " + file + ": not a regular file", null);
+      }
+      return canonical;
+    } catch (NoSuchFileException missingParent) {
+      throw new SettingsStorageException(
+          "Cannot open settings database " + file + ": its directory does not exist",
+          missingParent);
+    } catch (IOException failure) {
+      throw new SettingsStorageException(
+          "Cannot open settings database " + file + ": " + failure, failure);
+    }
+  }
+
+  /**
+   * @return the canonical path of the database file
+   */
+  public Path path() {
+    return path;
+  }
+
+  /**
+   * @return how long a statement may wait for a SQLite lock
+   */
+  public Duration lockTimeout() {
+    return lockTimeout;
+  }
+
+  /**
+   * The Jdbi over this database's connections, for configuration such as a {@code SqlLogger}.
+   * Statements run through it bypass the store's input rules and invariant: use the store.
+   *
+   * @return the Jdbi instance
+   */
+  public Jdbi jdbi() {
+    return jdbi;
+  }
+
+  /**
+   * Runs a callback with a handle, translating failures into the port's exceptions. Called within
+   * {@link #inTransaction}, the callback receives the transaction's handle.
+   *
+   * @param callback the work
+   * @param <R> the result type
+   * @return the callback's result
+   */
+  public <R> R withHandle(HandleCallback<R, RuntimeException> callback) {
+    try {
+      return jdbi.withHandle(callback);
+    } catch (RuntimeException failure) {
+      throw SqlErrors.translate(failure, path, lockTimeout);
+    }
+  }
+
+  /**
+   * Runs {@code work} in one transaction on one handle: every {@link #withHandle} call it makes on
+   * this thread joins the transaction. Commits when the work returns and rolls back when it throws.
+   * Called inside another transaction on the same thread, it simply joins that one.
+   *
+   * @param begin how to begin the transaction
+   * @param work the operation
+   * @param <R> the result type
+   * @return the work's result
+   * @throws dev.settingsguard.core.SettingsBusyException if {@code IMMEDIATE} could not get the
+   *     write lock within the lock timeout; nothing ran
+   */
+  public <R> R inTransaction(TransactionBegin begin, Supplier<R> work) {
+    if (inTransaction.get()) {
+      return work.get();
+    }
+    return withHandle(
+        handle -> {
+          handle.execute(begin.sql());
+          inTransaction.set(true);
+          try {
+            R result = work.get();
+            handle.execute("COMMIT");
+            return result;
+          } catch (RuntimeException | Error failure) {
+            rollback(handle, failure);
+            throw failure;
+          } finally {
+            inTransaction.set(false);
+          }
+        });
+  }
+
+  private static void rollback(Handle handle, Throwable failure) {
+    try {
+      handle.execute("ROLLBACK");
+    } catch (RuntimeException rollbackFailure) {
+      failure.addSuppressed(rollbackFailure);
+    }
+  }
+
+  /** Closes idle connections; connections in use close when their operation ends. Idempotent. */
+  @Override
+  public void close() {
+    pool.close();
+  }
+
+  @Override
+  public String toString() {
+    return "SqliteDatabase[" + path + "]";
+  }
+}

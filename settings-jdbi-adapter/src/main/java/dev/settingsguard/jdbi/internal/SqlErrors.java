@@ -1,0 +1,71 @@
+package dev.settingsguard.jdbi.internal;
+
+import dev.settingsguard.core.SettingsBusyException;
+import dev.settingsguard.core.SettingsException;
+import dev.settingsguard.core.SettingsStorageException;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.sqlite.SQLiteErrorCode;
+import org.sqlite.SQLiteException;
+
+/**
+ * Turns driver and Jdbi failures into the port's exceptions.
+ *
+ * <p>Messages are built from SQLite's own message only: Jdbi's exception messages list the bound
+ * arguments, which may include an API key.
+ */
+public final class SqlErrors {
+
+  private static final int PRIMARY_CODE_MASK = 0xff;
+
+  private SqlErrors() {}
+
+  /**
+   * @param failure what the driver or Jdbi threw
+   * @param database the database file, named in every message
+   * @param lockTimeout how long the busy handler waited before SQLite reported busy
+   * @return the exception to throw in its place
+   */
+  public static SettingsException translate(
+      Throwable failure, Path database, Duration lockTimeout) {
+    if (failure instanceof SettingsException alreadyTranslated) {
+      return alreadyTranslated;
+    }
+    SQLiteException sqlite = findSqliteCause(failure);
+    if (sqlite == null) {
+      return new SettingsStorageException(
+          "Settings database " + database + " failed: " + failure.getClass().getSimpleName(),
+          failure);
+    }
+    SQLiteErrorCode code = sqlite.getResultCode();
+    if (code == SQLiteErrorCode.SQLITE_BUSY_SNAPSHOT) {
+      return new SettingsBusyException(
+          "write lock on " + database,
+          Duration.ZERO,
+          "lost to another connection's commit after this transaction had read (SQLITE_BUSY_SNAPSHOT)",
+          sqlite);
+    }
+    int primary = code.code & PRIMARY_CODE_MASK;
+    if (primary == SQLiteErrorCode.SQLITE_BUSY.code
+        || primary == SQLiteErrorCode.SQLITE_LOCKED.code) {
+      String resource = "write lock on " + database;
+      if (Thread.currentThread().isInterrupted()) {
+        InterruptedException interrupt = new InterruptedException("busy wait interrupted");
+        interrupt.initCause(sqlite);
+        return SettingsBusyException.interrupted(resource, lockTimeout, interrupt);
+      }
+      return new SettingsBusyException(resource, lockTimeout, sqlite);
+    }
+    return new SettingsStorageException(
+        "Settings database " + database + " failed: " + sqlite.getMessage(), sqlite);
+  }
+
+  private static SQLiteException findSqliteCause(Throwable failure) {
+    for (Throwable t = failure; t != null; t = t.getCause()) {
+      if (t instanceof SQLiteException sqlite) {
+        return sqlite;
+      }
+    }
+    return null;
+  }
+}

@@ -1,0 +1,2 @@
+/** Connection pooling, busy handling, schema migration and error translation; not API. */
+package dev.settingsguard.jdbi.internal;
