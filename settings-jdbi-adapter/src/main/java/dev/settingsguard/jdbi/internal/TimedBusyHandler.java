@@ -1,21 +1,19 @@
 package dev.settingsguard.jdbi.internal;
 
+import dev.settingsguard.core.internal.Backoff;
 import java.time.Duration;
 import java.util.concurrent.locks.LockSupport;
 import org.sqlite.BusyHandler;
 
 /**
  * Replaces SQLite's own busy handler, which sleeps up to 100 ms between retries and so gives
- * multi-second latency tails under contention. This one retries after a short park that grows from
- * 20 µs to at most 500 µs, and gives up when the lock timeout has passed or the thread is
- * interrupted (the interrupt flag stays set for the caller to see).
+ * multi-second latency tails under contention. This one retries after a short {@link Backoff}
+ * pause, and gives up when the lock timeout has passed or the thread is interrupted (the interrupt
+ * flag stays set for the caller to see).
  *
  * <p>One instance per connection; a connection is used by one thread at a time.
  */
 public final class TimedBusyHandler extends BusyHandler {
-
-  private static final long FIRST_PARK_NANOS = 20_000;
-  private static final long MAX_PARK_NANOS = 500_000;
 
   private final long timeoutNanos;
   private long firstCallNanos;
@@ -40,8 +38,7 @@ public final class TimedBusyHandler extends BusyHandler {
     if (Thread.currentThread().isInterrupted() || now - firstCallNanos >= timeoutNanos) {
       return 0;
     }
-    long park = FIRST_PARK_NANOS << Math.min(previousCalls, 5);
-    LockSupport.parkNanos(Math.min(park, MAX_PARK_NANOS));
+    LockSupport.parkNanos(Backoff.pauseNanos(previousCalls));
     return 1;
   }
 }

@@ -1,0 +1,86 @@
+package dev.settingsguard.locking;
+
+import dev.settingsguard.core.SettingsStore;
+import dev.settingsguard.jdbi.JdbiSettingsStore;
+import dev.settingsguard.jdbi.SqliteDatabase;
+import dev.settingsguard.locking.internal.FileLockStrategy;
+import dev.settingsguard.locking.internal.GuardedSettingsStore;
+import dev.settingsguard.locking.internal.JvmLockStrategy;
+import dev.settingsguard.locking.internal.SqliteTransactionStrategy;
+import java.util.Objects;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Opens a guarded store without Guice; {@link SettingsModule} binds the same chain.
+ *
+ * <p>The chain, outermost first: {@code JvmLock → FileLock → SqliteImmediate}, each present when
+ * its strategy was chosen, around one SQLite transaction per write: {@code BEGIN IMMEDIATE} with
+ * {@code SQLITE_IMMEDIATE}, a deferred transaction otherwise, so every safe chain is atomic. {@code
+ * NONE} is the bare adapter.
+ */
+public final class SettingsStores {
+
+  private static final Logger LOG = LoggerFactory.getLogger(SettingsStores.class);
+
+  private SettingsStores() {}
+
+  /**
+   * Opens the database and returns the chain the configuration chose.
+   *
+   * @param config what to open and how to guard it
+   * @return the store; closing it closes the database and releases the lock file
+   * @throws dev.settingsguard.core.SettingsStorageException naming the path if the database or its
+   *     lock file cannot be opened
+   */
+  public static SettingsStore open(SettingsConfig config) {
+    Objects.requireNonNull(config, "config");
+    SqliteDatabase database =
+        SqliteDatabase.open(config.database(), config.synchronous(), config.lockTimeout());
+    try {
+      return decorate(new JdbiSettingsStore(database), config);
+    } catch (RuntimeException failure) {
+      database.close();
+      throw failure;
+    }
+  }
+
+  /**
+   * Wraps an open adapter in the chain the configuration chose; {@code config.database()} and
+   * {@code config.synchronous()} are not used, the adapter's database is.
+   *
+   * @param adapter the adapter to guard
+   * @param config the strategies and lock timeout
+   * @return the guarded store; closing it closes the adapter
+   */
+  public static SettingsStore decorate(JdbiSettingsStore adapter, SettingsConfig config) {
+    Set<Strategy> strategies = config.strategies();
+    SqliteDatabase database = adapter.database();
+    if (strategies.contains(Strategy.NONE)) {
+      LOG.warn(
+          "Settings database {} uses strategy NONE: concurrent writes can leave zero active"
+              + " providers or fail; use it only as a negative control",
+          database.path());
+      return adapter;
+    }
+    SettingsStore store =
+        new GuardedSettingsStore(
+            adapter,
+            strategies.contains(Strategy.SQLITE_IMMEDIATE)
+                ? SqliteTransactionStrategy.immediate(database)
+                : SqliteTransactionStrategy.deferred(database));
+    if (strategies.contains(Strategy.FILE_LOCK)) {
+      store =
+          new GuardedSettingsStore(
+              store, FileLockStrategy.forDatabase(database.path(), config.lockTimeout()));
+    }
+    if (strategies.contains(Strategy.JVM_LOCK)) {
+      store =
+          new GuardedSettingsStore(
+              store, JvmLockStrategy.forDatabase(database.path(), config.lockTimeout()));
+    }
+    LOG.debug("Settings database {} guarded by {}", database.path(), store);
+    return store;
+  }
+}

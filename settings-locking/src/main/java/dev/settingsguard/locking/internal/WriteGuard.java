@@ -1,0 +1,25 @@
+package dev.settingsguard.locking.internal;
+
+import java.util.function.Supplier;
+
+/**
+ * What a strategy does around one write operation: acquire, run, release in {@code finally}. A
+ * guard keeps the exact result and exception of what it wraps.
+ */
+public interface WriteGuard extends AutoCloseable {
+
+  /**
+   * Runs one whole write operation under this guard.
+   *
+   * @param operation the operation, typically a call to the wrapped store
+   * @param <R> its result type
+   * @return its result
+   * @throws dev.settingsguard.core.SettingsBusyException if the guard was not obtained within the
+   *     lock timeout, or the wait was interrupted; the operation did not run
+   */
+  <R> R around(Supplier<R> operation);
+
+  /** Releases what the guard holds between operations. Default: nothing. */
+  @Override
+  default void close() {}
+}
