@@ -1,0 +1,102 @@
+package dev.settingsguard.stress.internal;
+
+import dev.settingsguard.core.SettingsStore;
+import dev.settingsguard.jdbi.JdbiSettingsStore;
+import dev.settingsguard.jdbi.SqliteDatabase;
+import dev.settingsguard.jdbi.Synchronous;
+import dev.settingsguard.locking.SettingsConfig;
+import dev.settingsguard.locking.SettingsStores;
+import dev.settingsguard.locking.Strategy;
+import java.nio.file.Path;
+import java.time.Duration;
+
+/**
+ * What the stress tools compare: each concurrency strategy on its own, the default chain, and a
+ * raw-JDBC baseline that runs the default chain's SQL without the library.
+ */
+public enum Contender {
+  /** The bare adapter: the negative control, expected to break the invariant. */
+  NONE(false, false, Strategy.NONE),
+  /** A JVM-wide lock: safe across threads only. */
+  JVM_LOCK(true, false, Strategy.JVM_LOCK),
+  /** An OS lock on {@code <db>.lock}: safe across threads and processes. */
+  FILE_LOCK(true, true, Strategy.FILE_LOCK),
+  /** {@code BEGIN IMMEDIATE} around each operation: safe across threads and processes. */
+  SQLITE_IMMEDIATE(true, true, Strategy.SQLITE_IMMEDIATE),
+  /** The library's default chain, {@code JVM_LOCK + SQLITE_IMMEDIATE}. */
+  DEFAULT(true, true, SettingsConfig.DEFAULT_STRATEGIES.toArray(Strategy[]::new)),
+  /**
+   * Plain sqlite-jdbc, one connection per thread, the default chain's statements in {@code BEGIN
+   * IMMEDIATE} transactions: what the library costs compared with hand-written JDBC.
+   */
+  RAW_JDBC(true, true);
+
+  private final boolean safeAcrossThreads;
+  private final boolean safeAcrossProcesses;
+  private final Strategy[] strategies;
+
+  Contender(boolean safeAcrossThreads, boolean safeAcrossProcesses, Strategy... strategies) {
+    this.safeAcrossThreads = safeAcrossThreads;
+    this.safeAcrossProcesses = safeAcrossProcesses;
+    this.strategies = strategies;
+  }
+
+  /** Every contender that is a configuration of the library, in declaration order. */
+  public static Contender[] stores() {
+    return new Contender[] {NONE, JVM_LOCK, FILE_LOCK, SQLITE_IMMEDIATE, DEFAULT};
+  }
+
+  /**
+   * @param processes how many processes write the database at once
+   * @return whether the invariant must hold for this contender with that many processes
+   */
+  public boolean mustKeepInvariant(int processes) {
+    return processes > 1 ? safeAcrossProcesses : safeAcrossThreads;
+  }
+
+  /**
+   * @return whether this contender is a library store ({@link #RAW_JDBC} is not)
+   */
+  public boolean isStore() {
+    return this != RAW_JDBC;
+  }
+
+  /**
+   * Opens the library's store for this contender.
+   *
+   * @param database the database, already open
+   * @param lockTimeout the bound on each wait for a lock
+   * @return the decorated store; closing it closes the database
+   * @throws IllegalStateException for {@link #RAW_JDBC}
+   */
+  public SettingsStore decorate(SqliteDatabase database, Duration lockTimeout) {
+    if (!isStore()) {
+      throw new IllegalStateException(this + " is not a library store");
+    }
+    SettingsConfig config =
+        SettingsConfig.builder()
+            .database(database.path())
+            .strategies(strategies)
+            .lockTimeout(lockTimeout)
+            .build();
+    return SettingsStores.decorate(new JdbiSettingsStore(database), config);
+  }
+
+  /**
+   * Opens the database file and the library's store for this contender.
+   *
+   * @param file the database file
+   * @param synchronous the commit durability
+   * @param lockTimeout the bound on each wait for a lock
+   * @return the decorated store; closing it closes the database
+   */
+  public SettingsStore open(Path file, Synchronous synchronous, Duration lockTimeout) {
+    SqliteDatabase database = SqliteDatabase.open(file, synchronous, lockTimeout);
+    try {
+      return decorate(database, lockTimeout);
+    } catch (RuntimeException failure) {
+      database.close();
+      throw failure;
+    }
+  }
+}
