@@ -1,0 +1,266 @@
+package dev.settingsguard.stress;
+
+import dev.settingsguard.jdbi.Synchronous;
+import dev.settingsguard.stress.internal.Cell;
+import dev.settingsguard.stress.internal.CellResult;
+import dev.settingsguard.stress.internal.ChildWorker;
+import dev.settingsguard.stress.internal.ConsoleReport;
+import dev.settingsguard.stress.internal.Contender;
+import dev.settingsguard.stress.internal.HtmlReport;
+import dev.settingsguard.stress.internal.LoadResult;
+import dev.settingsguard.stress.internal.ReadProbe;
+import dev.settingsguard.stress.internal.StressReport;
+import dev.settingsguard.stress.internal.StressRun;
+import dev.settingsguard.stress.internal.Targets;
+import dev.settingsguard.stress.internal.Workload;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/**
+ * The stress harness: measures every concurrency strategy, and a raw-JDBC baseline, across thread
+ * and process counts on a temporary SQLite file, while a separate reader watches the invariant.
+ * Prints a table to stdout, progress to stderr, and writes an HTML report with charts.
+ *
+ * <p>Exit code 0 when every contender kept the invariant wherever it promises to, 1 when one did
+ * not, 2 for bad options. Missed performance targets are reported, not turned into a failure.
+ */
+@Command(
+    name = "settings-stress",
+    mixinStandardHelpOptions = true,
+    version = "settings-stress 0.1.0",
+    sortOptions = false,
+    description = {
+      "Measures each concurrency strategy of settings-guard under threads and processes,",
+      "beside a raw-JDBC baseline, and watches the single-active-provider invariant."
+    },
+    subcommands = StressHarness.Worker.class)
+public final class StressHarness implements Callable<Integer> {
+
+  private static final Logger LOG = LoggerFactory.getLogger(StressHarness.class);
+
+  @Spec private CommandSpec spec;
+
+  @Option(
+      names = "--strategies",
+      split = ",",
+      defaultValue = "NONE,JVM_LOCK,FILE_LOCK,SQLITE_IMMEDIATE,DEFAULT,RAW_JDBC",
+      description = "What to measure: ${COMPLETION-CANDIDATES}. Default: all.")
+  private List<Contender> contenders;
+
+  @Option(
+      names = "--workloads",
+      split = ",",
+      defaultValue = "ACTIVATE,MIX",
+      description =
+          "ACTIVATE: only setActiveProvider; MIX: mostly reads. Default: ${DEFAULT-VALUE}.")
+  private List<Workload> workloads;
+
+  @Option(
+      names = "--threads",
+      split = ",",
+      defaultValue = "1,4,16,64",
+      description = "Load threads in all, split over the processes. Default: ${DEFAULT-VALUE}.")
+  private List<Integer> threads;
+
+  @Option(
+      names = "--processes",
+      split = ",",
+      defaultValue = "1,4",
+      description = "Processes sharing the file; >1 starts child JVMs. Default: ${DEFAULT-VALUE}.")
+  private List<Integer> processes;
+
+  @Option(
+      names = "--duration",
+      defaultValue = "1s",
+      converter = DurationConverter.class,
+      description = "Measured time per cell, e.g. 1s, 500ms. Default: ${DEFAULT-VALUE}.")
+  private Duration duration;
+
+  @Option(
+      names = "--warmup",
+      defaultValue = "300ms",
+      converter = DurationConverter.class,
+      description = "Unmeasured time before each cell. Default: ${DEFAULT-VALUE}.")
+  private Duration warmup;
+
+  @Option(
+      names = "--sync",
+      defaultValue = "NORMAL",
+      description =
+          "SQLite synchronous level: ${COMPLETION-CANDIDATES}. Default: ${DEFAULT-VALUE}.")
+  private Synchronous synchronous;
+
+  @Option(
+      names = "--lock-timeout",
+      defaultValue = "5s",
+      converter = DurationConverter.class,
+      description = "Bound on each wait for a lock. Default: ${DEFAULT-VALUE}.")
+  private Duration lockTimeout;
+
+  @Option(
+      names = "--probe-hold",
+      defaultValue = "2s",
+      converter = DurationConverter.class,
+      description =
+          "How long the read probe holds the write lock; 0 skips the probe. Default: ${DEFAULT-VALUE}.")
+  private Duration probeHold;
+
+  @Option(
+      names = "--probe-reads",
+      defaultValue = "1000",
+      description = "Reads timed by the probe. Default: ${DEFAULT-VALUE}.")
+  private int probeReads;
+
+  @Option(
+      names = "--report",
+      defaultValue = "stress-report.html",
+      description = "Where to write the HTML report. Default: ${DEFAULT-VALUE}.")
+  private Path report;
+
+  /**
+   * @param args the command line; {@code --help} lists the options
+   */
+  public static void main(String[] args) {
+    System.exit(new CommandLine(new StressHarness()).execute(args));
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    validate();
+    StressRun.Plan plan =
+        new StressRun.Plan(
+            Cell.matrix(workloads, contenders, processes, threads),
+            warmup,
+            duration,
+            synchronous,
+            lockTimeout,
+            probeHold,
+            probeReads);
+    Instant started = Instant.now();
+    long startNanos = System.nanoTime();
+    System.err.printf(
+        Locale.ROOT,
+        "%d cells of %s + %s warm-up, about %d s%n",
+        plan.cells().size(),
+        StressReport.duration(duration),
+        StressReport.duration(warmup),
+        estimateSeconds(plan));
+    List<CellResult> results;
+    ReadProbe.Result probe;
+    try (StressRun run = new StressRun(plan, StressHarness.class.getName(), List.of("worker"))) {
+      Progress progress = new Progress(plan.cells().size(), startNanos);
+      results = run.measure(progress::cellDone);
+      probe = run.probe();
+    }
+    StressReport stressReport =
+        new StressReport(
+            plan,
+            results,
+            probe,
+            Targets.evaluate(results, probe),
+            StressReport.describeHost(),
+            started,
+            Duration.ofNanos(System.nanoTime() - startNanos));
+    ConsoleReport.print(stressReport, System.out);
+    HtmlReport.write(stressReport, report);
+    System.out.println("HTML report: " + report.toAbsolutePath());
+    return stressReport.brokenPromise() ? 1 : 0;
+  }
+
+  private void validate() {
+    if (threads.stream().anyMatch(t -> t < 1) || processes.stream().anyMatch(p -> p < 1)) {
+      throw new ParameterException(
+          spec.commandLine(), "--threads and --processes must be positive");
+    }
+    if (duration.isZero() || duration.isNegative() || warmup.isNegative()) {
+      throw new ParameterException(
+          spec.commandLine(), "--duration must be positive and --warmup not negative");
+    }
+  }
+
+  private static long estimateSeconds(StressRun.Plan plan) {
+    Duration perCell = plan.warmup().plus(plan.duration()).plusMillis(150);
+    return perCell.multipliedBy(plan.cells().size()).plus(plan.probeHold()).toSeconds();
+  }
+
+  /** One line on stderr per measured cell, with an estimate of the time left. */
+  private static final class Progress {
+    private final int total;
+    private final long startNanos;
+    private int done;
+
+    Progress(int total, long startNanos) {
+      this.total = total;
+      this.startNanos = startNanos;
+    }
+
+    void cellDone(CellResult result) {
+      done++;
+      long elapsed = System.nanoTime() - startNanos;
+      long left = elapsed / done * (total - done) / 1_000_000_000L;
+      LoadResult load = result.load();
+      System.err.printf(
+          Locale.ROOT,
+          "[%3d/%d] %-8s %-16s %2dx%-2d %,10.0f ops/s  p99 %7.2f ms  %-4s  ~%ds left%n",
+          done,
+          total,
+          result.cell().workload(),
+          result.cell().contender(),
+          result.cell().processes(),
+          result.cell().threadsPerProcess(),
+          load.opsPerSecond(),
+          load.latencies().percentileNanos(99) / 1e6,
+          result.watch().clean() ? "ok" : "BAD",
+          left);
+      if (result.brokenPromise()) {
+        LOG.error("{} broke the invariant it promises: {}", result.cell(), result.watch());
+      }
+    }
+  }
+
+  /** The child side of multi-process cells; started by the harness, not by hand. */
+  @Command(name = "worker", hidden = true)
+  static final class Worker implements Callable<Integer> {
+    @Override
+    public Integer call() throws Exception {
+      ChildWorker.serve(System.in, System.out);
+      return 0;
+    }
+  }
+
+  /** Reads {@code 1500ms}, {@code 2s}, {@code 1.5s}, {@code 1m}, {@code 0}, or ISO-8601. */
+  static final class DurationConverter implements CommandLine.ITypeConverter<Duration> {
+    private static final Pattern SHORT = Pattern.compile("(\\d+(?:\\.\\d+)?)(ms|s|m)?");
+
+    @Override
+    public Duration convert(String value) {
+      Matcher matcher = SHORT.matcher(value.trim());
+      if (!matcher.matches()) {
+        return Duration.parse(value);
+      }
+      double amount = Double.parseDouble(matcher.group(1));
+      String unit = matcher.group(2) == null ? "s" : matcher.group(2);
+      double millis =
+          switch (unit) {
+            case "ms" -> amount;
+            case "m" -> amount * 60_000;
+            default -> amount * 1_000;
+          };
+      return Duration.ofMillis(Math.round(millis));
+    }
+  }
+}

@@ -1,0 +1,70 @@
+package dev.settingsguard.stress.internal;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One measurement of the matrix.
+ *
+ * @param workload what each thread does
+ * @param contender what is under test
+ * @param processes how many processes share the database file
+ * @param threads load threads in all, split evenly over the processes
+ */
+public record Cell(Workload workload, Contender contender, int processes, int threads) {
+
+  public Cell {
+    if (processes < 1 || threads < processes || threads % processes != 0) {
+      throw new IllegalArgumentException(
+          "threads must be a positive multiple of processes: " + threads + "/" + processes);
+    }
+  }
+
+  /**
+   * The matrix, ordered so that cells meant to be compared run close together in time. Thread
+   * counts that the process count does not divide are left out, as is the raw-JDBC baseline for
+   * workloads other than {@link Workload#ACTIVATE}, the only operation it implements.
+   *
+   * @param workloads the workloads
+   * @param contenders what to compare
+   * @param processes process counts
+   * @param threads total thread counts
+   * @return every cell to measure
+   */
+  public static List<Cell> matrix(
+      List<Workload> workloads,
+      List<Contender> contenders,
+      List<Integer> processes,
+      List<Integer> threads) {
+    List<Cell> cells = new ArrayList<>();
+    for (Workload workload : workloads) {
+      for (int processCount : processes) {
+        for (Contender contender : contenders) {
+          if (!contender.isStore() && workload != Workload.ACTIVATE) {
+            continue;
+          }
+          for (int threadCount : threads) {
+            if (threadCount >= processCount && threadCount % processCount == 0) {
+              cells.add(new Cell(workload, contender, processCount, threadCount));
+            }
+          }
+        }
+      }
+    }
+    return cells;
+  }
+
+  /**
+   * @return load threads in each process
+   */
+  public int threadsPerProcess() {
+    return threads / processes;
+  }
+
+  /**
+   * @return e.g. {@code "4x4"} for four processes of four threads
+   */
+  public String shape() {
+    return processes + "x" + threadsPerProcess();
+  }
+}

@@ -1,0 +1,143 @@
+package dev.settingsguard.stress.internal;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The harness's handle on one child JVM running {@link ChildWorker}: started once, reused for every
+ * multi-process measurement, so JVM start-up and JIT warm-up are paid once and never measured. Its
+ * stderr (logging) goes to the harness's stderr.
+ */
+public final class ChildProcess implements AutoCloseable {
+
+  private static final String END = "\u0000end";
+
+  private final Process process;
+  private final PrintStream requests;
+  private final BlockingQueue<String> answers = new LinkedBlockingQueue<>();
+
+  private ChildProcess(Process process) {
+    this.process = process;
+    this.requests = new PrintStream(process.getOutputStream(), true, StandardCharsets.UTF_8);
+    Thread reader = new Thread(this::readAnswers, "child-" + process.pid() + "-stdout");
+    reader.setDaemon(true);
+    reader.start();
+  }
+
+  /**
+   * Starts a child JVM with this JVM's java binary and class path.
+   *
+   * @param mainClass the class whose {@code main} runs {@link ChildWorker#serve}
+   * @param arguments its arguments
+   * @return the child, not yet ready: call {@link #awaitReady}
+   * @throws IOException if the JVM cannot be started
+   */
+  public static ChildProcess launch(String mainClass, List<String> arguments) throws IOException {
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    List<String> command =
+        new ArrayList<>(List.of(java, "-cp", System.getProperty("java.class.path"), mainClass));
+    command.addAll(arguments);
+    Process process =
+        new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+    return new ChildProcess(process);
+  }
+
+  private void readAnswers() {
+    try (BufferedReader reader =
+        new BufferedReader(
+            new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+      String line;
+      while ((line = reader.readLine()) != null) {
+        answers.add(line);
+      }
+    } catch (IOException ignored) {
+      // The child died; END below tells whoever waits.
+    }
+    answers.add(END);
+  }
+
+  /**
+   * @param timeout how long start-up and warm-up may take
+   * @throws InterruptedException if interrupted while waiting
+   */
+  public void awaitReady(Duration timeout) throws InterruptedException {
+    String line = nextAnswer(timeout);
+    if (!line.equals(ChildWorker.READY)) {
+      throw new IllegalStateException("Child " + process.pid() + " did not start: " + line);
+    }
+  }
+
+  /**
+   * Sends a request without waiting, so that all children get theirs at about the same time.
+   *
+   * @param request what the child runs
+   */
+  public void send(LoadRequest request) {
+    requests.println(request.toLine());
+  }
+
+  /**
+   * @param timeout how long the run may still take
+   * @return the child's answer to the last request sent
+   * @throws InterruptedException if interrupted while waiting
+   */
+  public LoadResult awaitResult(Duration timeout) throws InterruptedException {
+    String line = nextAnswer(timeout);
+    if (line.startsWith(ChildWorker.RESULT)) {
+      return LoadResult.fromLine(line.substring(ChildWorker.RESULT.length()));
+    }
+    if (line.startsWith(ChildWorker.ERROR)) {
+      throw new IllegalStateException(
+          "Child "
+              + process.pid()
+              + " failed: "
+              + KeyValueLine.parse(line.substring(ChildWorker.ERROR.length())).get("message"));
+    }
+    throw new IllegalStateException("Child " + process.pid() + " answered: " + line);
+  }
+
+  private String nextAnswer(Duration timeout) throws InterruptedException {
+    String line = answers.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    if (line == null) {
+      throw new IllegalStateException("Child " + process.pid() + " silent for " + timeout);
+    }
+    if (line.equals(END)) {
+      throw new IllegalStateException(
+          "Child " + process.pid() + " exited" + (process.isAlive() ? "" : " with " + exitCode()));
+    }
+    return line;
+  }
+
+  private int exitCode() {
+    try {
+      return process.waitFor();
+    } catch (InterruptedException interrupt) {
+      Thread.currentThread().interrupt();
+      return -1;
+    }
+  }
+
+  /** Closes the child's stdin, which ends it; kills it if it has not exited within 10 s. */
+  @Override
+  public void close() {
+    requests.close();
+    try {
+      if (!process.waitFor(10, TimeUnit.SECONDS)) {
+        process.destroyForcibly();
+      }
+    } catch (InterruptedException interrupt) {
+      process.destroyForcibly();
+      Thread.currentThread().interrupt();
+    }
+  }
+}

@@ -1,0 +1,69 @@
+package dev.settingsguard.stress.internal;
+
+import static dev.settingsguard.stress.internal.KeyValueLine.required;
+
+import dev.settingsguard.jdbi.Synchronous;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * One process's share of a measurement: what to open, how many threads, and when to start, so that
+ * every process measures the same window.
+ *
+ * @param contender what is under test
+ * @param workload what each thread does
+ * @param database the database file, already seeded
+ * @param synchronous the commit durability
+ * @param lockTimeout the bound on each wait for a lock
+ * @param threads load threads in this process
+ * @param warmup how long to run before measuring
+ * @param duration how long to measure
+ * @param startAtEpochMillis when the warm-up begins, on the wall clock all processes share
+ */
+public record LoadRequest(
+    Contender contender,
+    Workload workload,
+    Path database,
+    Synchronous synchronous,
+    Duration lockTimeout,
+    int threads,
+    Duration warmup,
+    Duration duration,
+    long startAtEpochMillis) {
+
+  public LoadRequest {
+    if (threads < 1) {
+      throw new IllegalArgumentException("threads must be positive: " + threads);
+    }
+  }
+
+  String toLine() {
+    Map<String, String> fields = new LinkedHashMap<>();
+    fields.put("contender", contender.name());
+    fields.put("workload", workload.name());
+    fields.put("database", database.toString());
+    fields.put("synchronous", synchronous.name());
+    fields.put("lockTimeoutMs", Long.toString(lockTimeout.toMillis()));
+    fields.put("threads", Integer.toString(threads));
+    fields.put("warmupMs", Long.toString(warmup.toMillis()));
+    fields.put("durationMs", Long.toString(duration.toMillis()));
+    fields.put("startAt", Long.toString(startAtEpochMillis));
+    return KeyValueLine.format(fields);
+  }
+
+  static LoadRequest fromLine(String line) {
+    Map<String, String> fields = KeyValueLine.parse(line);
+    return new LoadRequest(
+        Contender.valueOf(required(fields, "contender")),
+        Workload.valueOf(required(fields, "workload")),
+        Path.of(required(fields, "database")),
+        Synchronous.valueOf(required(fields, "synchronous")),
+        Duration.ofMillis(Long.parseLong(required(fields, "lockTimeoutMs"))),
+        Integer.parseInt(required(fields, "threads")),
+        Duration.ofMillis(Long.parseLong(required(fields, "warmupMs"))),
+        Duration.ofMillis(Long.parseLong(required(fields, "durationMs"))),
+        Long.parseLong(required(fields, "startAt")));
+  }
+}

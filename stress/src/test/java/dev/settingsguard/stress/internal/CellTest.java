@@ -1,0 +1,38 @@
+package dev.settingsguard.stress.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class CellTest {
+
+  @Test
+  void matrixSplitsThreadsOverProcessesAndRunsTheBaselineOnlyWhereItApplies() {
+    List<Cell> cells =
+        Cell.matrix(
+            List.of(Workload.ACTIVATE, Workload.MIX),
+            List.of(Contender.DEFAULT, Contender.RAW_JDBC),
+            List.of(1, 4),
+            List.of(1, 4, 6, 16));
+
+    assertThat(cells)
+        .contains(
+            new Cell(Workload.ACTIVATE, Contender.RAW_JDBC, 4, 16),
+            new Cell(Workload.MIX, Contender.DEFAULT, 1, 6))
+        .noneMatch(c -> c.processes() == 4 && c.threads() == 6)
+        .noneMatch(c -> c.workload() == Workload.MIX && c.contender() == Contender.RAW_JDBC)
+        .noneMatch(c -> c.threads() < c.processes());
+    assertThat(cells)
+        .filteredOn(c -> c.processes() == 4)
+        .extracting(Cell::shape)
+        .containsOnly("4x1", "4x4");
+  }
+
+  @Test
+  void refusesThreadsThatDoNotSplitEvenly() {
+    assertThatThrownBy(() -> new Cell(Workload.MIX, Contender.DEFAULT, 4, 6))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
+}

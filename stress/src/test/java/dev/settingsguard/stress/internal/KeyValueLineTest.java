@@ -1,0 +1,44 @@
+package dev.settingsguard.stress.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.settingsguard.jdbi.Synchronous;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class KeyValueLineTest {
+
+  @Test
+  void requestsSurviveTheLineIncludingPathsWithSpaces() {
+    LoadRequest request =
+        new LoadRequest(
+            Contender.FILE_LOCK,
+            Workload.MIX,
+            Path.of("/tmp/a dir/cell 1.db"),
+            Synchronous.FULL,
+            Duration.ofSeconds(5),
+            4,
+            Duration.ofMillis(300),
+            Duration.ofSeconds(1),
+            1_700_000_000_000L);
+
+    assertThat(LoadRequest.fromLine(request.toLine())).isEqualTo(request);
+    assertThat(request.toLine()).doesNotContain("\n");
+  }
+
+  @Test
+  void resultsSurviveTheLine() {
+    LatencyHistogram latencies = new LatencyHistogram();
+    latencies.record(1_234_567);
+    LoadResult result = new LoadResult(1234.5, 1235, 2, 3, latencies);
+
+    LoadResult decoded = LoadResult.fromLine(result.toLine());
+
+    assertThat(decoded.opsPerSecond()).isEqualTo(1234.5);
+    assertThat(List.of(decoded.operations(), decoded.busy(), decoded.failed()))
+        .containsExactly(1235L, 2L, 3L);
+    assertThat(decoded.latencies().maxNanos()).isEqualTo(1_234_567);
+  }
+}
