@@ -158,7 +158,7 @@ public final class StressHarness implements Callable<Integer> {
         plan.cells().size(),
         StressReport.duration(duration),
         StressReport.duration(warmup),
-        estimateSeconds(plan));
+        StressRun.estimate(plan).toSeconds());
     List<CellResult> results;
     ReadProbe.Result probe;
     try (StressRun run = new StressRun(plan, StressHarness.class.getName(), List.of("worker"))) {
@@ -190,11 +190,6 @@ public final class StressHarness implements Callable<Integer> {
       throw new ParameterException(
           spec.commandLine(), "--duration must be positive and --warmup not negative");
     }
-  }
-
-  private static long estimateSeconds(StressRun.Plan plan) {
-    Duration perCell = plan.warmup().plus(plan.duration()).plusMillis(150);
-    return perCell.multipliedBy(plan.cells().size()).plus(plan.probeHold()).toSeconds();
   }
 
   /** One line on stderr per measured cell, with an estimate of the time left. */

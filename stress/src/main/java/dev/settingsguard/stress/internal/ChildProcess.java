@@ -71,19 +71,32 @@ public final class ChildProcess implements AutoCloseable {
    * @throws InterruptedException if interrupted while waiting
    */
   public void awaitReady(Duration timeout) throws InterruptedException {
-    String line = nextAnswer(timeout);
-    if (!line.equals(ChildWorker.READY)) {
-      throw new IllegalStateException("Child " + process.pid() + " did not start: " + line);
-    }
+    expect(ChildWorker.READY, timeout);
   }
 
   /**
-   * Sends a request without waiting, so that all children get theirs at about the same time.
+   * Sends a request; the child opens its store and starts its threads, then waits for {@link
+   * #start}.
    *
    * @param request what the child runs
    */
-  public void send(LoadRequest request) {
+  public void prepare(LoadRequest request) {
     requests.println(request.toLine());
+  }
+
+  /**
+   * @param timeout how long opening the store and starting the threads may take
+   * @throws InterruptedException if interrupted while waiting
+   */
+  public void awaitPrepared(Duration timeout) throws InterruptedException {
+    expect(ChildWorker.PREPARED, timeout);
+  }
+
+  /**
+   * @param epochMillis when the prepared run starts, on the wall clock all processes share
+   */
+  public void start(long epochMillis) {
+    requests.println(ChildWorker.START + epochMillis);
   }
 
   /**
@@ -92,10 +105,24 @@ public final class ChildProcess implements AutoCloseable {
    * @throws InterruptedException if interrupted while waiting
    */
   public LoadResult awaitResult(Duration timeout) throws InterruptedException {
-    String line = nextAnswer(timeout);
-    if (line.startsWith(ChildWorker.RESULT)) {
-      return LoadResult.fromLine(line.substring(ChildWorker.RESULT.length()));
+    String line = answer(timeout);
+    if (!line.startsWith(ChildWorker.RESULT)) {
+      throw new IllegalStateException("Child " + process.pid() + " answered '" + line + "'");
     }
+    return LoadResult.fromLine(line.substring(ChildWorker.RESULT.length()));
+  }
+
+  private void expect(String expected, Duration timeout) throws InterruptedException {
+    String line = answer(timeout);
+    if (!line.equals(expected)) {
+      throw new IllegalStateException(
+          "Child " + process.pid() + " answered '" + line + "', not '" + expected + "'");
+    }
+  }
+
+  /** The next answer, unless it is an error, which is thrown. */
+  private String answer(Duration timeout) throws InterruptedException {
+    String line = nextAnswer(timeout);
     if (line.startsWith(ChildWorker.ERROR)) {
       throw new IllegalStateException(
           "Child "
@@ -103,7 +130,7 @@ public final class ChildProcess implements AutoCloseable {
               + " failed: "
               + KeyValueLine.parse(line.substring(ChildWorker.ERROR.length())).get("message"));
     }
-    throw new IllegalStateException("Child " + process.pid() + " answered: " + line);
+    return line;
   }
 
   private String nextAnswer(Duration timeout) throws InterruptedException {

@@ -11,14 +11,17 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The child-process side of a multi-process measurement: warms up every contender, says {@code
- * ready}, then for each {@link LoadRequest} line on stdin runs the load and answers one {@code
- * result} line (or an {@code error} line) on stdout. Ends at end of input, when the harness closes
- * its stdin.
+ * The child-process side of a multi-process measurement, speaking one line at a time on stdin and
+ * stdout. It warms up every contender and says {@code ready}. Then, for each {@link LoadRequest}
+ * line, it prepares the run and says {@code prepared}; on {@code start <epoch millis>} it runs from
+ * that instant and answers one {@code result} line. Any failure is answered with an {@code error}
+ * line instead. It ends at end of input, when the harness closes its stdin.
  */
 public final class ChildWorker {
 
   static final String READY = "ready";
+  static final String PREPARED = "prepared";
+  static final String START = "start ";
   static final String RESULT = "result ";
   static final String ERROR = "error ";
 
@@ -37,18 +40,26 @@ public final class ChildWorker {
   public static void serve(InputStream stdin, PrintStream stdout)
       throws IOException, InterruptedException {
     JitWarmup.run(List.of(Contender.values()), List.of(Workload.values()), WARMUP);
-    stdout.println(READY);
-    stdout.flush();
-    BufferedReader requests =
-        new BufferedReader(new InputStreamReader(stdin, StandardCharsets.UTF_8));
-    String line;
-    while ((line = requests.readLine()) != null) {
-      try {
-        stdout.println(RESULT + LoadRun.run(LoadRequest.fromLine(line)).toLine());
+    answer(stdout, READY);
+    BufferedReader lines = new BufferedReader(new InputStreamReader(stdin, StandardCharsets.UTF_8));
+    String request;
+    while ((request = lines.readLine()) != null) {
+      try (LoadRun run = LoadRun.prepare(LoadRequest.fromLine(request))) {
+        answer(stdout, PREPARED);
+        String start = lines.readLine();
+        if (start == null || !start.startsWith(START)) {
+          return;
+        }
+        LoadResult result = run.runFrom(Long.parseLong(start.substring(START.length())));
+        answer(stdout, RESULT + result.toLine());
       } catch (RuntimeException failure) {
-        stdout.println(ERROR + KeyValueLine.format(Map.of("message", failure.toString())));
+        answer(stdout, ERROR + KeyValueLine.format(Map.of("message", failure.toString())));
       }
-      stdout.flush();
     }
+  }
+
+  private static void answer(PrintStream stdout, String line) {
+    stdout.println(line);
+    stdout.flush();
   }
 }

@@ -38,8 +38,7 @@ final class JitWarmup {
                     Duration.ofSeconds(5),
                     1,
                     Duration.ZERO,
-                    each,
-                    System.currentTimeMillis()));
+                    each));
           }
         }
       }

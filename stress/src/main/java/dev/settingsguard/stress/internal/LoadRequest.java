@@ -9,8 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * One process's share of a measurement: what to open, how many threads, and when to start, so that
- * every process measures the same window.
+ * One process's share of a measurement: what to open, how many threads, for how long.
  *
  * @param contender what is under test
  * @param workload what each thread does
@@ -20,7 +19,6 @@ import java.util.Map;
  * @param threads load threads in this process
  * @param warmup how long to run before measuring
  * @param duration how long to measure
- * @param startAtEpochMillis when the warm-up begins, on the wall clock all processes share
  */
 public record LoadRequest(
     Contender contender,
@@ -30,8 +28,7 @@ public record LoadRequest(
     Duration lockTimeout,
     int threads,
     Duration warmup,
-    Duration duration,
-    long startAtEpochMillis) {
+    Duration duration) {
 
   public LoadRequest {
     if (threads < 1) {
@@ -49,7 +46,6 @@ public record LoadRequest(
     fields.put("threads", Integer.toString(threads));
     fields.put("warmupMs", Long.toString(warmup.toMillis()));
     fields.put("durationMs", Long.toString(duration.toMillis()));
-    fields.put("startAt", Long.toString(startAtEpochMillis));
     return KeyValueLine.format(fields);
   }
 
@@ -63,7 +59,6 @@ public record LoadRequest(
         Duration.ofMillis(Long.parseLong(required(fields, "lockTimeoutMs"))),
         Integer.parseInt(required(fields, "threads")),
         Duration.ofMillis(Long.parseLong(required(fields, "warmupMs"))),
-        Duration.ofMillis(Long.parseLong(required(fields, "durationMs"))),
-        Long.parseLong(required(fields, "startAt")));
+        Duration.ofMillis(Long.parseLong(required(fields, "durationMs"))));
   }
 }

@@ -9,10 +9,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs one process's share of a measurement: its load threads warm up, then every operation that
- * starts inside the measured window is timed and counted.
+ * One process's share of a measurement, in two steps so that several processes can start together:
+ * {@link #prepare} opens the target and starts the load threads, each with its client open; {@link
+ * #runFrom} releases them at an agreed instant. They warm up, then every operation that starts
+ * inside the measured window is timed and counted.
  */
-public final class LoadRun {
+public final class LoadRun implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(LoadRun.class);
 
@@ -21,54 +23,85 @@ public final class LoadRun {
   private static final int STOP = 2;
 
   private final LoadRequest request;
+  private final LoadTarget target;
+  private final List<LoadThread> threads = new ArrayList<>();
   private final CountDownLatch ready;
   private final CountDownLatch go = new CountDownLatch(1);
   private volatile int phase = WARMUP;
 
-  private LoadRun(LoadRequest request) {
+  private LoadRun(LoadRequest request, LoadTarget target) {
     this.request = request;
+    this.target = target;
     this.ready = new CountDownLatch(request.threads());
   }
 
   /**
-   * Opens the target, runs the load threads and closes the target.
+   * Opens the target and starts the load threads, which wait for {@link #runFrom}.
+   *
+   * @param request what to run
+   * @return the prepared run; close it if {@link #runFrom} is never called
+   * @throws InterruptedException if interrupted while the threads open their clients
+   */
+  public static LoadRun prepare(LoadRequest request) throws InterruptedException {
+    LoadRun run = new LoadRun(request, LoadTarget.open(request));
+    try {
+      for (int i = 0; i < request.threads(); i++) {
+        LoadThread thread = run.new LoadThread(i);
+        run.threads.add(thread);
+        thread.start();
+      }
+      run.ready.await();
+      for (LoadThread thread : run.threads) {
+        thread.checkStarted();
+      }
+      return run;
+    } catch (InterruptedException | RuntimeException failure) {
+      run.close();
+      throw failure;
+    }
+  }
+
+  /**
+   * Prepares and runs at once, in this process alone.
    *
    * @param request what to run
    * @return what the threads did in the measured window
-   * @throws InterruptedException if interrupted while waiting for the threads
+   * @throws InterruptedException if interrupted
    */
   public static LoadResult run(LoadRequest request) throws InterruptedException {
-    try (LoadTarget target = LoadTarget.open(request)) {
-      return new LoadRun(request).runOn(target);
+    try (LoadRun run = prepare(request)) {
+      return run.runFrom(System.currentTimeMillis());
     }
   }
 
-  private LoadResult runOn(LoadTarget target) throws InterruptedException {
-    List<LoadThread> threads = new ArrayList<>();
-    for (int i = 0; i < request.threads(); i++) {
-      LoadThread thread = new LoadThread(target, i);
-      threads.add(thread);
-      thread.start();
-    }
-    try {
-      ready.await();
-      sleepUntil(request.startAtEpochMillis());
-      go.countDown();
-      TimeUnit.MILLISECONDS.sleep(request.warmup().toMillis());
-      long start = System.nanoTime();
-      phase = MEASURE;
-      TimeUnit.MILLISECONDS.sleep(request.duration().toMillis());
-      phase = STOP;
-      long window = System.nanoTime() - start;
-      return collect(threads, window);
-    } finally {
-      phase = STOP;
-      go.countDown();
-    }
+  /**
+   * Releases the threads at {@code startAtEpochMillis}, lets them warm up, measures, and stops
+   * them.
+   *
+   * @param startAtEpochMillis when to start, on the wall clock every process shares
+   * @return what the threads did in the measured window
+   * @throws InterruptedException if interrupted
+   */
+  public LoadResult runFrom(long startAtEpochMillis) throws InterruptedException {
+    sleepUntil(startAtEpochMillis);
+    go.countDown();
+    TimeUnit.MILLISECONDS.sleep(request.warmup().toMillis());
+    long start = System.nanoTime();
+    phase = MEASURE;
+    TimeUnit.MILLISECONDS.sleep(request.duration().toMillis());
+    phase = STOP;
+    return collect(System.nanoTime() - start);
   }
 
-  private LoadResult collect(List<LoadThread> threads, long windowNanos)
-      throws InterruptedException {
+  /** Stops the threads if they still run, and closes the target. */
+  @Override
+  public void close() {
+    phase = STOP;
+    go.countDown();
+    target.close();
+  }
+
+  private LoadResult collect(long windowNanos) throws InterruptedException {
     // An operation in flight at the stop may wait up to the lock timeout before it returns.
     long deadline = System.nanoTime() + request.lockTimeout().plusSeconds(5).toNanos();
     List<LoadResult> perThread = new ArrayList<>();
@@ -86,14 +119,13 @@ public final class LoadRun {
     long wait = epochMillis - System.currentTimeMillis();
     if (wait > 0) {
       TimeUnit.MILLISECONDS.sleep(wait);
-    } else if (wait < -100) {
+    } else if (wait < -20) {
       LOG.warn("Started {} ms after the agreed start: windows of processes overlap less", -wait);
     }
   }
 
   /** One load thread: its own client, counters and histogram, merged after it stops. */
   private final class LoadThread extends Thread {
-    private final LoadTarget target;
     private final LatencyHistogram latencies = new LatencyHistogram();
     private long done;
     private long busy;
@@ -101,9 +133,8 @@ public final class LoadRun {
     private RuntimeException crash;
     private boolean loggedUnexpected;
 
-    LoadThread(LoadTarget target, int index) {
+    LoadThread(int index) {
       super("load-" + index);
-      this.target = target;
       setDaemon(true);
     }
 
@@ -150,10 +181,14 @@ public final class LoadRun {
       }
     }
 
-    LoadResult result(long windowNanos) {
+    /** Called once every thread counted down {@code ready}, which it does when it crashes too. */
+    void checkStarted() {
       if (crash != null) {
         throw new IllegalStateException(getName() + " could not start: " + crash, crash);
       }
+    }
+
+    LoadResult result(long windowNanos) {
       return new LoadResult(done / (windowNanos / 1e9), done, busy, failed, latencies);
     }
   }

@@ -62,6 +62,11 @@ final class StoreClient implements LoadClient {
   }
 
   private void activate(SplittableRandom random) {
+    if (providerIds.length == 0) {
+      // Concurrent delete-and-re-adds can briefly leave none; look again next time.
+      providerIds = currentProviderIds();
+      return;
+    }
     store.setActiveProvider(providerIds[random.nextInt(providerIds.length)]);
   }
 

@@ -15,11 +15,17 @@ import java.util.function.Consumer;
  */
 public final class StressRun implements AutoCloseable {
 
-  /** How long before the agreed start a child gets its request: enough to open its store. */
-  private static final Duration CHILD_LEAD = Duration.ofMillis(300);
+  /** Between telling prepared children the start time and that time: a line on a pipe. */
+  private static final Duration START_LEAD = Duration.ofMillis(50);
+
+  /** Seeding, watcher start and stop, per cell: measured, for the estimate only. */
+  private static final Duration CELL_OVERHEAD = Duration.ofMillis(200);
+
+  /** Start and warm-up of the child JVMs, measured, for the estimate only. */
+  private static final Duration CHILD_STARTUP = Duration.ofSeconds(5);
 
   /** JIT warm-up per contender and workload, before the first cell. */
-  private static final Duration WARMUP_EACH = Duration.ofMillis(1500);
+  private static final Duration WARMUP_EACH = Duration.ofMillis(500);
 
   /**
    * Everything a run needs to know.
@@ -56,6 +62,24 @@ public final class StressRun implements AutoCloseable {
     this.plan = plan;
     this.childMainClass = childMainClass;
     this.childArguments = List.copyOf(childArguments);
+  }
+
+  /**
+   * @param plan what to run
+   * @return roughly how long running it takes on an idle machine
+   */
+  public static Duration estimate(Plan plan) {
+    List<Cell> cells = plan.cells();
+    long warmups = cells.stream().map(c -> c.contender().name() + c.workload()).distinct().count();
+    Duration children =
+        cells.stream().anyMatch(c -> c.processes() > 1) ? CHILD_STARTUP : Duration.ZERO;
+    return plan.warmup()
+        .plus(plan.duration())
+        .plus(CELL_OVERHEAD)
+        .multipliedBy(cells.size())
+        .plus(WARMUP_EACH.multipliedBy(warmups))
+        .plus(children)
+        .plus(plan.probeHold());
   }
 
   /**
@@ -96,34 +120,43 @@ public final class StressRun implements AutoCloseable {
     SeedData.write(database, plan.synchronous());
     try (InvariantWatcher watcher = InvariantWatcher.start(database)) {
       LoadResult load =
-          cell.processes() == 1
-              ? LoadRun.run(request(cell, database, System.currentTimeMillis()))
-              : inChildren(cell, database);
+          cell.processes() == 1 ? LoadRun.run(request(cell, database)) : inChildren(cell, database);
       return new CellResult(cell, load, watcher.stop());
     }
   }
 
+  /**
+   * Every child first opens its store and starts its threads; only then do all start together, so
+   * their measured windows coincide however long the preparation took.
+   */
   private LoadResult inChildren(Cell cell, Path database) throws InterruptedException {
     startChildren(cell.processes());
-    LoadRequest request =
-        request(cell, database, System.currentTimeMillis() + CHILD_LEAD.toMillis());
-    for (ChildProcess child : children.subList(0, cell.processes())) {
-      child.send(request);
+    List<ChildProcess> active = children.subList(0, cell.processes());
+    LoadRequest request = request(cell, database);
+    for (ChildProcess child : active) {
+      child.prepare(request);
+    }
+    for (ChildProcess child : active) {
+      child.awaitPrepared(Duration.ofSeconds(30));
+    }
+    long startAt = System.currentTimeMillis() + START_LEAD.toMillis();
+    for (ChildProcess child : active) {
+      child.start(startAt);
     }
     Duration timeout =
-        CHILD_LEAD
+        START_LEAD
             .plus(plan.warmup())
             .plus(plan.duration())
             .plus(plan.lockTimeout())
             .plusSeconds(30);
     List<LoadResult> results = new ArrayList<>();
-    for (ChildProcess child : children.subList(0, cell.processes())) {
+    for (ChildProcess child : active) {
       results.add(child.awaitResult(timeout));
     }
     return LoadResult.merge(results);
   }
 
-  private LoadRequest request(Cell cell, Path database, long startAtEpochMillis) {
+  private LoadRequest request(Cell cell, Path database) {
     return new LoadRequest(
         cell.contender(),
         cell.workload(),
@@ -132,8 +165,7 @@ public final class StressRun implements AutoCloseable {
         plan.lockTimeout(),
         cell.threadsPerProcess(),
         plan.warmup(),
-        plan.duration(),
-        startAtEpochMillis);
+        plan.duration());
   }
 
   /** Starts the missing children all at once, then waits for each to warm up. */

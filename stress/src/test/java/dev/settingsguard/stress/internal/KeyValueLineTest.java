@@ -21,8 +21,7 @@ class KeyValueLineTest {
             Duration.ofSeconds(5),
             4,
             Duration.ofMillis(300),
-            Duration.ofSeconds(1),
-            1_700_000_000_000L);
+            Duration.ofSeconds(1));
 
     assertThat(LoadRequest.fromLine(request.toLine())).isEqualTo(request);
     assertThat(request.toLine()).doesNotContain("\n");
