@@ -41,15 +41,16 @@ final class SvgChart {
             .filter(v -> !Double.isNaN(v))
             .max()
             .orElse(1);
-    double top = niceCeiling(max);
+    double step = niceStep(max / 4);
+    int ticks = (int) Math.max(1, Math.ceil(max / step));
+    double top = step * ticks;
     StringBuilder svg = open(title, xLabel, yLabel);
-    for (int tick = 0; tick <= 4; tick++) {
-      double value = top * tick / 4;
-      yTick(svg, PLOT_HEIGHT * (1 - tick / 4.0), compact(value));
+    for (int tick = 0; tick <= ticks; tick++) {
+      yTick(svg, PLOT_HEIGHT * (1 - tick / (double) ticks), compact(step * tick));
     }
-    double step = PLOT_WIDTH / (double) Math.max(1, categories.size());
+    double slot = PLOT_WIDTH / (double) Math.max(1, categories.size());
     for (int i = 0; i < categories.size(); i++) {
-      xTick(svg, step * (i + 0.5), categories.get(i));
+      xTick(svg, slot * (i + 0.5), categories.get(i), false);
     }
     int legend = 0;
     for (Series s : series) {
@@ -59,7 +60,7 @@ final class SvgChart {
         if (Double.isNaN(value)) {
           continue;
         }
-        double x = LEFT + step * (i + 0.5);
+        double x = LEFT + slot * (i + 0.5);
         double y = TOP + PLOT_HEIGHT * (1 - value / top);
         points.append(fmt("%.1f,%.1f ", x, y));
         svg.append(
@@ -104,7 +105,7 @@ final class SvgChart {
     double groupWidth = PLOT_WIDTH / (double) Math.max(1, groups.size());
     double barWidth = groupWidth * 0.8 / Math.max(1, series.size());
     for (int g = 0; g < groups.size(); g++) {
-      xTick(svg, groupWidth * (g + 0.5), groups.get(g));
+      xTick(svg, groupWidth * (g + 0.5), groups.get(g), true);
       for (int k = 0; k < series.size(); k++) {
         double value = series.get(k).values()[g];
         if (!(value > 0)) {
@@ -170,11 +171,20 @@ final class SvgChart {
             LEFT - 6, TOP + y + 4, escape(label)));
   }
 
-  private static void xTick(StringBuilder svg, double x, String label) {
-    svg.append(
-        fmt(
-            "<text x='%.1f' y='%d' text-anchor='middle'>%s</text>",
-            LEFT + x, TOP + PLOT_HEIGHT + 16, escape(label)));
+  /** Slanted labels fit long names under narrow groups. */
+  private static void xTick(StringBuilder svg, double x, String label, boolean slanted) {
+    double y = TOP + PLOT_HEIGHT + 14;
+    if (slanted) {
+      svg.append(
+          fmt(
+              "<text x='%.1f' y='%.1f' text-anchor='end' transform='rotate(-20 %.1f %.1f)'>%s</text>",
+              LEFT + x + 8, y, LEFT + x + 8, y, escape(label)));
+    } else {
+      svg.append(
+          fmt(
+              "<text x='%.1f' y='%.1f' text-anchor='middle'>%s</text>",
+              LEFT + x, y, escape(label)));
+    }
   }
 
   private static void legend(StringBuilder svg, int row, Series series) {
@@ -185,13 +195,13 @@ final class SvgChart {
     svg.append(fmt("<text x='%d' y='%d'>%s</text>", x + 18, y, escape(series.name())));
   }
 
-  /** The smallest of 1, 2 or 5 times a power of ten that is at least {@code value}. */
-  private static double niceCeiling(double value) {
+  /** The smallest of 1, 2, 2.5 or 5 times a power of ten that is at least {@code value}. */
+  private static double niceStep(double value) {
     if (value <= 0) {
       return 1;
     }
     double power = Math.pow(10, Math.floor(Math.log10(value)));
-    for (double factor : new double[] {1, 2, 5, 10}) {
+    for (double factor : new double[] {1, 2, 2.5, 5}) {
       if (factor * power >= value) {
         return factor * power;
       }
@@ -201,15 +211,16 @@ final class SvgChart {
 
   private static String compact(double value) {
     if (value >= 1_000_000) {
-      return fmt("%.1fM", value / 1_000_000);
+      return significant(value / 1_000_000) + "M";
     }
-    if (value >= 10_000) {
-      return fmt("%.0fk", value / 1_000);
+    if (value >= 1_000) {
+      return significant(value / 1_000) + "k";
     }
-    if (value >= 100 || value == Math.rint(value)) {
-      return fmt("%.0f", value);
-    }
-    return new BigDecimal(value).round(new MathContext(2)).stripTrailingZeros().toPlainString();
+    return significant(value);
+  }
+
+  private static String significant(double value) {
+    return new BigDecimal(value).round(new MathContext(3)).stripTrailingZeros().toPlainString();
   }
 
   static String escape(String text) {
