@@ -18,12 +18,13 @@ import org.openjdk.jcstress.infra.results.III_Result;
  *
  * FILE_LOCK: an OS lock on <db>.lock behind an in-JVM lock serialises whole operations, each
  * in one deferred transaction.
+ *
  * Outcomes are (activator, replacer, arbiter): the active providers the activator sees right
  * after activating beta, those the replacer sees right after deleting the active alpha and adding
  * it again, and those the arbiter sees at the end; -1 where the write threw. Every serial order of
  * the three writes gives "1, 1, 1".
  *
- * Observed (2 cores, JDK 17, -m quick): "1, 1, 1" only.
+ * Observed (2 cores, JDK 17, -m quick): "1, 1, 1" only, 161,179 samples.
  */
 @JCStressTest
 @Outcome(

@@ -18,12 +18,13 @@ import org.openjdk.jcstress.infra.results.III_Result;
  *
  * SQLITE_IMMEDIATE: each operation is one BEGIN IMMEDIATE transaction; SQLite's write lock
  * serialises them.
+ *
  * Outcomes are (activator, replacer, arbiter): the active providers the activator sees right
  * after activating beta, those the replacer sees right after deleting the active alpha and adding
  * it again, and those the arbiter sees at the end; -1 where the write threw. Every serial order of
  * the three writes gives "1, 1, 1".
  *
- * Observed (2 cores, JDK 17, -m quick): "1, 1, 1" only.
+ * Observed (2 cores, JDK 17, -m quick): "1, 1, 1" only, 170,797 samples.
  */
 @JCStressTest
 @Outcome(
