@@ -210,13 +210,12 @@ public final class StressHarness implements Callable<Integer> {
       LoadResult load = result.load();
       System.err.printf(
           Locale.ROOT,
-          "[%3d/%d] %-8s %-16s %2dx%-2d %,10.0f ops/s  p99 %7.2f ms  %-4s  ~%ds left%n",
+          "[%3d/%d] %-8s %-16s %-5s %,10.0f ops/s  p99 %7.2f ms  %-4s  ~%ds left%n",
           done,
           total,
           result.cell().workload(),
           result.cell().contender(),
-          result.cell().processes(),
-          result.cell().threadsPerProcess(),
+          result.cell().shape(),
           load.opsPerSecond(),
           load.latencies().percentileNanos(99) / 1e6,
           result.watch().clean() ? "ok" : "BAD",

@@ -41,11 +41,6 @@ public enum Contender {
     this.strategies = strategies;
   }
 
-  /** Every contender that is a configuration of the library, in declaration order. */
-  public static Contender[] stores() {
-    return new Contender[] {NONE, JVM_LOCK, FILE_LOCK, SQLITE_IMMEDIATE, DEFAULT};
-  }
-
   /**
    * @param processes how many processes write the database at once
    * @return whether the invariant must hold for this contender with that many processes
