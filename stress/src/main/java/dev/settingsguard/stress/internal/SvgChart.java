@@ -23,11 +23,11 @@ final class SvgChart {
   record Series(String name, String color, double[] values) {}
 
   private static final int WIDTH = 680;
-  private static final int HEIGHT = 300;
+  private static final int HEIGHT = 320;
   private static final int LEFT = 70;
   private static final int RIGHT = 170;
   private static final int TOP = 34;
-  private static final int BOTTOM = 44;
+  private static final int BOTTOM = 64;
   private static final int PLOT_WIDTH = WIDTH - LEFT - RIGHT;
   private static final int PLOT_HEIGHT = HEIGHT - TOP - BOTTOM;
 
