@@ -37,10 +37,19 @@ public enum Chain {
    * @return the configuration of this chain on that file
    */
   public SettingsConfig config(Path database) {
+    return config(database, TEST_LOCK_TIMEOUT);
+  }
+
+  /**
+   * @param database the database file
+   * @param lockTimeout the bound on each wait for a lock
+   * @return the configuration of this chain on that file with that timeout
+   */
+  public SettingsConfig config(Path database, Duration lockTimeout) {
     return SettingsConfig.builder()
         .database(database)
         .strategies(strategies)
-        .lockTimeout(TEST_LOCK_TIMEOUT)
+        .lockTimeout(lockTimeout)
         .build();
   }
 }
