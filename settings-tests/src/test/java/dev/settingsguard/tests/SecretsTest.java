@@ -67,12 +67,12 @@ class SecretsTest {
     Path db = dir.resolve("s.db");
     try (SettingsStore store = TestStores.open(Chain.DEFAULT, db)) {
       store.addAiProvider("openai", null, null);
-      // A foreign client adds a trigger that fails every provider write: the failure must carry
-      // SQLite's message, not the statement's bound arguments.
+      // A foreign client adds a trigger that fails the very statement that binds the key. Jdbi's
+      // own message lists bound arguments; the store's must carry SQLite's message only.
       try (var connection = DriverManager.getConnection("jdbc:sqlite:" + db);
           var statement = connection.createStatement()) {
         statement.execute(
-            "CREATE TRIGGER refuse BEFORE UPDATE ON ai_providers"
+            "CREATE TRIGGER refuse BEFORE UPDATE OF api_key ON ai_providers"
                 + " BEGIN SELECT RAISE(ABORT, 'writes refused'); END");
       }
 
