@@ -14,6 +14,7 @@ import dev.settingsguard.tests.support.SettingsHttpServer;
 import dev.settingsguard.tests.support.StoredRows;
 import dev.settingsguard.tests.support.TestStores;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.lang.reflect.Proxy;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -183,28 +184,34 @@ class SettingsRoutesTest {
     return client.send(request, BodyHandlers.ofString());
   }
 
-  /** Makes the call; a transport error or an unexpected status is recorded, not thrown. */
+  /**
+   * Makes the call and records an unexpected status as a failure of the run; a transport error ends
+   * the client thread and is collected by the run.
+   */
   private static HttpResponse<String> expect(List<Throwable> failures, int status, Call call) {
+    HttpResponse<String> response;
     try {
-      HttpResponse<String> response = call.make();
-      if (response.statusCode() != status) {
-        failures.add(
-            new AssertionError(
-                response.request().method()
-                    + " "
-                    + response.uri().getPath()
-                    + " answered "
-                    + response.statusCode()
-                    + " instead of "
-                    + status
-                    + ": "
-                    + response.body()));
-      }
-      return response;
-    } catch (IOException | InterruptedException transport) {
-      failures.add(transport);
-      throw new IllegalStateException("request failed", transport);
+      response = call.make();
+    } catch (IOException transport) {
+      throw new UncheckedIOException(transport);
+    } catch (InterruptedException interrupt) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while calling the server", interrupt);
     }
+    if (response.statusCode() != status) {
+      failures.add(
+          new AssertionError(
+              response.request().method()
+                  + " "
+                  + response.uri().getPath()
+                  + " answered "
+                  + response.statusCode()
+                  + " instead of "
+                  + status
+                  + ": "
+                  + response.body()));
+    }
+    return response;
   }
 
   private static long idOf(HttpResponse<String> response, int expectedStatus) {

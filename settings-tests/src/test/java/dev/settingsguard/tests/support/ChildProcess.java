@@ -19,12 +19,14 @@ import java.util.concurrent.TimeUnit;
 public final class ChildProcess implements AutoCloseable {
 
   private final Process process;
+  private final Writer stdin;
   private final Thread reader;
   private final List<String> lines = new ArrayList<>();
   private boolean ended;
 
   private ChildProcess(Process process, String name) {
     this.process = process;
+    this.stdin = new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8);
     this.reader = new Thread(this::readLines, "child-output-" + name);
     reader.setDaemon(true);
     reader.start();
@@ -102,7 +104,6 @@ public final class ChildProcess implements AutoCloseable {
    */
   public void send(String line) {
     try {
-      Writer stdin = new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8);
       stdin.write(line + "\n");
       stdin.flush();
     } catch (IOException failure) {

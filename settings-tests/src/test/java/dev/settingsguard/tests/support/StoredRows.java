@@ -26,7 +26,7 @@ public final class StoredRows {
    * @return the value of every row with that key (the primary key allows at most one)
    */
   public static List<String> settingValues(Path database, String key) {
-    return query(database, "SELECT value FROM settings WHERE key = ?", key, rs -> rs.getString(1));
+    return query(database, "SELECT value FROM settings WHERE key = ?", rs -> rs.getString(1), key);
   }
 
   /**
@@ -39,8 +39,8 @@ public final class StoredRows {
         database,
         "SELECT id, provider_name, api_key, model, is_active FROM ai_providers"
             + " WHERE provider_name = ?",
-        name,
-        StoredRows::provider);
+        StoredRows::provider,
+        name);
   }
 
   /**
@@ -50,9 +50,7 @@ public final class StoredRows {
   public static List<ProviderRow> providers(Path database) {
     return query(
         database,
-        "SELECT id, provider_name, api_key, model, is_active FROM ai_providers"
-            + " WHERE ? IS NULL ORDER BY id",
-        null,
+        "SELECT id, provider_name, api_key, model, is_active FROM ai_providers ORDER BY id",
         StoredRows::provider);
   }
 
@@ -66,10 +64,12 @@ public final class StoredRows {
   }
 
   private static <T> List<T> query(
-      Path database, String sql, String argument, RowMapper<T> mapper) {
+      Path database, String sql, RowMapper<T> mapper, String... arguments) {
     try (Connection connection = DriverManager.getConnection("jdbc:sqlite:" + database);
         PreparedStatement statement = connection.prepareStatement(sql)) {
-      statement.setString(1, argument);
+      for (int i = 0; i < arguments.length; i++) {
+        statement.setString(i + 1, arguments[i]);
+      }
       List<T> rows = new ArrayList<>();
       try (ResultSet rs = statement.executeQuery()) {
         while (rs.next()) {
