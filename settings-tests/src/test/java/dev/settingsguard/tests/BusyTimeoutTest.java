@@ -156,6 +156,38 @@ class BusyTimeoutTest {
     assertUnchanged(db);
   }
 
+  /**
+   * {@code JVM_LOCK} alone runs a deferred transaction. One that has read cannot wait for another
+   * process's write lock (SQLite refuses at once to avoid a deadlock): the refusal must say so and
+   * report the real wait, not the lock timeout.
+   */
+  @Test
+  @Timeout(value = 60, unit = TimeUnit.SECONDS)
+  void jvmLockAloneIsRefusedAtOnceAndToldWhyWhenAnotherProcessHoldsTheWriteLock(@TempDir Path dir)
+      throws Exception {
+    Path db = dir.toRealPath().resolve("settings.db");
+    Duration timeout = Duration.ofSeconds(20);
+    try (SettingsStore store = SettingsStores.open(Chain.JVM_LOCK.config(db, timeout))) {
+      seed(store);
+      long id = store.getActiveProvider().orElseThrow().id();
+      try (ChildProcess holder = holdInAnotherProcess(Held.SQLITE_WRITE_LOCK, db, 30_000)) {
+        Throwable thrown = catchThrowable(() -> store.setActiveProvider(id));
+
+        assertThat(thrown)
+            .isInstanceOfSatisfying(
+                SettingsBusyException.class,
+                busy -> {
+                  assertThat(busy.resource()).isEqualTo(Held.SQLITE_WRITE_LOCK.resource(db));
+                  assertThat(busy.waited()).isLessThan(timeout.dividedBy(2));
+                  assertThat(busy.getMessage())
+                      .contains("already read and cannot wait")
+                      .doesNotContain("not acquired within");
+                });
+      }
+    }
+    assertUnchanged(db);
+  }
+
   private static void assertRefusedWithinTheTimeout(Chain chain, Path db, Held held)
       throws Exception {
     try (SettingsStore store = SettingsStores.open(chain.config(db, SHORT_TIMEOUT))) {
