@@ -141,10 +141,12 @@ public final class SqliteDatabase implements AutoCloseable {
    * @return the callback's result
    */
   public <R> R withHandle(HandleCallback<R, RuntimeException> callback) {
+    long start = System.nanoTime();
     try {
       return jdbi.withHandle(callback);
     } catch (RuntimeException failure) {
-      throw SqlErrors.translate(failure, path, lockTimeout);
+      Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
+      throw SqlErrors.translate(failure, path, lockTimeout, elapsed);
     }
   }
 

@@ -10,9 +10,15 @@ import org.slf4j.LoggerFactory;
 /**
  * The schema, versioned with {@code PRAGMA user_version}.
  *
- * <p>Migration runs inside one {@code BEGIN IMMEDIATE} transaction: when several processes open a
- * new file at the same moment, one applies the steps and the others wait for the write lock, then
- * read the new version and apply nothing. Every step is also idempotent ({@code IF NOT EXISTS}).
+ * <p>Opening a file whose schema is current takes no lock at all: the version is read first, in
+ * auto-commit. Otherwise migration runs inside one {@code BEGIN IMMEDIATE} transaction: when
+ * several processes open a new file at the same moment, one applies the steps and the others wait
+ * for the write lock, then read the new version and apply nothing. Every step is also idempotent
+ * ({@code IF NOT EXISTS}).
+ *
+ * <p>Not taking the write lock for a current schema matters beyond speed: strategies that exclude
+ * writers with their own locks run deferred transactions, and a deferred transaction that has read
+ * fails at once if another connection holds the write lock, even briefly for an empty migration.
  */
 public final class Schema {
 
@@ -62,19 +68,13 @@ public final class Schema {
       throw new SettingsStorageException(
           "Settings database " + database + " cannot use WAL journaling (got " + mode + ")", null);
     }
+    if (checkedVersion(handle, database) == VERSION) {
+      return;
+    }
     handle.execute("BEGIN IMMEDIATE");
     try {
-      int version = handle.createQuery("PRAGMA user_version").mapTo(Integer.class).one();
-      if (version > VERSION) {
-        throw new SettingsStorageException(
-            "Settings database "
-                + database
-                + " has schema version "
-                + version
-                + ", newer than this library's "
-                + VERSION,
-            null);
-      }
+      // Read again under the write lock: another process may have migrated meanwhile.
+      int version = checkedVersion(handle, database);
       for (int step = version; step < VERSION; step++) {
         STEPS.get(step).forEach(handle::execute);
       }
@@ -88,5 +88,20 @@ public final class Schema {
       handle.execute("ROLLBACK");
       throw failure;
     }
+  }
+
+  private static int checkedVersion(Handle handle, Path database) {
+    int version = handle.createQuery("PRAGMA user_version").mapTo(Integer.class).one();
+    if (version > VERSION) {
+      throw new SettingsStorageException(
+          "Settings database "
+              + database
+              + " has schema version "
+              + version
+              + ", newer than this library's "
+              + VERSION,
+          null);
+    }
+    return version;
   }
 }

@@ -23,11 +23,12 @@ public final class SqlErrors {
   /**
    * @param failure what the driver or Jdbi threw
    * @param database the database file, named in every message
-   * @param lockTimeout how long the busy handler waited before SQLite reported busy
+   * @param lockTimeout the bound the busy handler waits for a lock
+   * @param elapsed how long the failed call ran: the busy handler's wait, when it waited
    * @return the exception to throw in its place
    */
   public static SettingsException translate(
-      Throwable failure, Path database, Duration lockTimeout) {
+      Throwable failure, Path database, Duration lockTimeout, Duration elapsed) {
     if (failure instanceof SettingsException alreadyTranslated) {
       return alreadyTranslated;
     }
@@ -52,9 +53,20 @@ public final class SqlErrors {
       if (Thread.currentThread().isInterrupted()) {
         InterruptedException interrupt = new InterruptedException("busy wait interrupted");
         interrupt.initCause(sqlite);
-        return SettingsBusyException.interrupted(resource, lockTimeout, interrupt);
+        return SettingsBusyException.interrupted(resource, elapsed, interrupt);
       }
-      return new SettingsBusyException(resource, lockTimeout, sqlite);
+      if (elapsed.compareTo(lockTimeout) >= 0) {
+        return new SettingsBusyException(resource, lockTimeout, sqlite);
+      }
+      // SQLite does not call the busy handler when a transaction that has already read wants to
+      // write while another connection holds the write lock: waiting could deadlock.
+      return new SettingsBusyException(
+          resource,
+          elapsed,
+          "held by another connection; refused after "
+              + elapsed
+              + " because this transaction had already read and cannot wait (SQLITE_BUSY)",
+          sqlite);
     }
     return new SettingsStorageException(
         "Settings database " + database + " failed: " + sqlite.getMessage(), sqlite);

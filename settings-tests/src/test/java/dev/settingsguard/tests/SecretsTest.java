@@ -1,0 +1,95 @@
+package dev.settingsguard.tests;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
+
+import dev.settingsguard.core.AiProvider;
+import dev.settingsguard.core.ApiKey;
+import dev.settingsguard.core.SettingsStorageException;
+import dev.settingsguard.core.SettingsStore;
+import dev.settingsguard.tests.support.Chain;
+import dev.settingsguard.tests.support.TestStores;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Path;
+import java.sql.DriverManager;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** API keys never appear in {@code toString}, exception messages or stack traces. */
+@Timeout(30)
+class SecretsTest {
+
+  private static final String SECRET = "sk-live-SECRET-0123456789-abcd";
+
+  @TempDir Path dir;
+
+  @Test
+  void apiKeyShowsAtMostItsLastFourCharacters() {
+    assertThat(ApiKey.of(SECRET)).hasToString("ApiKey[****abcd]");
+    assertThat(ApiKey.of("123456789012")).hasToString("ApiKey[****9012]");
+  }
+
+  @Test
+  void apiKeyShorterThanTwelveShowsNothing() {
+    assertThat(ApiKey.of("12345678901")).hasToString("ApiKey[****]");
+    assertThat(ApiKey.of("")).hasToString("ApiKey[****]");
+  }
+
+  @Test
+  void apiKeysAreEqualByTheirSecret() {
+    assertThat(ApiKey.of(SECRET)).isEqualTo(ApiKey.of(SECRET)).isNotEqualTo(ApiKey.of("other"));
+    assertThat(ApiKey.of(SECRET).hashCode()).isEqualTo(ApiKey.of("other").hashCode());
+  }
+
+  @Test
+  void providerToStringMasksTheKey() {
+    try (SettingsStore store = TestStores.open(Chain.DEFAULT, dir.resolve("s.db"))) {
+      AiProvider provider = store.addAiProvider("openai", ApiKey.of(SECRET), "gpt");
+
+      assertThat(provider.toString()).doesNotContain("SECRET").contains("****abcd");
+      assertThat(store.listAiProviders().toString()).doesNotContain("SECRET");
+    }
+  }
+
+  @Test
+  void tooLongKeyIsRefusedWithoutShowingIt() {
+    String longSecret = "SECRET" + "x".repeat(5000);
+
+    Throwable refused = catchThrowable(() -> ApiKey.of(longSecret));
+
+    assertThat(stackTraceOf(refused)).doesNotContain("SECRET");
+  }
+
+  @Test
+  void storageFailureWhileWritingAKeyDoesNotShowIt() throws Exception {
+    Path db = dir.resolve("s.db");
+    try (SettingsStore store = TestStores.open(Chain.DEFAULT, db)) {
+      store.addAiProvider("openai", null, null);
+      // A foreign client adds a trigger that fails the very statement that binds the key. Jdbi's
+      // own message lists bound arguments; the store's must carry SQLite's message only.
+      try (var connection = DriverManager.getConnection("jdbc:sqlite:" + db);
+          var statement = connection.createStatement()) {
+        statement.execute(
+            "CREATE TRIGGER refuse BEFORE UPDATE OF api_key ON ai_providers"
+                + " BEGIN SELECT RAISE(ABORT, 'writes refused'); END");
+      }
+
+      Throwable failure =
+          catchThrowable(() -> store.addAiProvider("openai", ApiKey.of(SECRET), "m"));
+
+      assertThat(failure).isInstanceOf(SettingsStorageException.class);
+      assertThat(failure.getMessage())
+          .contains("writes refused")
+          .contains(db.getFileName().toString());
+      assertThat(stackTraceOf(failure)).doesNotContain("SECRET");
+    }
+  }
+
+  private static String stackTraceOf(Throwable throwable) {
+    StringWriter out = new StringWriter();
+    throwable.printStackTrace(new PrintWriter(out));
+    return out.toString();
+  }
+}

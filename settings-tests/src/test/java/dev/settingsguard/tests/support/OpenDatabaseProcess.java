@@ -1,0 +1,41 @@
+package dev.settingsguard.tests.support;
+
+import dev.settingsguard.core.SettingsStore;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+
+/**
+ * A child JVM that opens a database the moment it reads {@code GO} on stdin, so that several
+ * children open one new file at the same instant. Prints {@code READY} when started, then {@code
+ * OK} or {@code FAIL <exception>}.
+ */
+public final class OpenDatabaseProcess {
+
+  private OpenDatabaseProcess() {}
+
+  /**
+   * @param args the database path
+   * @throws Exception if stdin cannot be read
+   */
+  public static void main(String[] args) throws Exception {
+    Path database = Path.of(args[0]);
+    BufferedReader in =
+        new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+    // Load the classes an open needs before the race, so the children open together.
+    Class.forName("dev.settingsguard.locking.SettingsStores");
+    Class.forName("org.sqlite.JDBC");
+    System.out.println("READY");
+    System.out.flush();
+    if (!"GO".equals(in.readLine())) {
+      return;
+    }
+    try (SettingsStore store = TestStores.open(Chain.DEFAULT, database)) {
+      store.setSetting("opened-by-" + ProcessHandle.current().pid(), "yes");
+      System.out.println("OK");
+    } catch (RuntimeException failure) {
+      System.out.println("FAIL " + failure);
+    }
+  }
+}

@@ -1,0 +1,84 @@
+package dev.settingsguard.tests.support;
+
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Rows read straight from the database file with plain JDBC, so a test checks what was stored
+ * rather than what the library under test reports.
+ */
+public final class StoredRows {
+
+  private StoredRows() {}
+
+  /** One row of {@code ai_providers}, without its timestamps. */
+  public record ProviderRow(long id, String name, String apiKey, String model, boolean active) {}
+
+  /**
+   * @param database the database file
+   * @param key a setting key
+   * @return the value of every row with that key (the primary key allows at most one)
+   */
+  public static List<String> settingValues(Path database, String key) {
+    return query(database, "SELECT value FROM settings WHERE key = ?", rs -> rs.getString(1), key);
+  }
+
+  /**
+   * @param database the database file
+   * @param name a provider name
+   * @return every provider row with that name (the unique constraint allows at most one)
+   */
+  public static List<ProviderRow> providersNamed(Path database, String name) {
+    return query(
+        database,
+        "SELECT id, provider_name, api_key, model, is_active FROM ai_providers"
+            + " WHERE provider_name = ?",
+        StoredRows::provider,
+        name);
+  }
+
+  /**
+   * @param database the database file
+   * @return every provider row, ordered by id
+   */
+  public static List<ProviderRow> providers(Path database) {
+    return query(
+        database,
+        "SELECT id, provider_name, api_key, model, is_active FROM ai_providers ORDER BY id",
+        StoredRows::provider);
+  }
+
+  private static ProviderRow provider(ResultSet rs) throws SQLException {
+    return new ProviderRow(
+        rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getInt(5) == 1);
+  }
+
+  private interface RowMapper<T> {
+    T map(ResultSet rs) throws SQLException;
+  }
+
+  private static <T> List<T> query(
+      Path database, String sql, RowMapper<T> mapper, String... arguments) {
+    try (Connection connection = DriverManager.getConnection("jdbc:sqlite:" + database);
+        PreparedStatement statement = connection.prepareStatement(sql)) {
+      for (int i = 0; i < arguments.length; i++) {
+        statement.setString(i + 1, arguments[i]);
+      }
+      List<T> rows = new ArrayList<>();
+      try (ResultSet rs = statement.executeQuery()) {
+        while (rs.next()) {
+          rows.add(mapper.map(rs));
+        }
+      }
+      return rows;
+    } catch (SQLException failure) {
+      throw new IllegalStateException("cannot read " + database, failure);
+    }
+  }
+}

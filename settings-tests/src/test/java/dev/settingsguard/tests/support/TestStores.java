@@ -1,0 +1,53 @@
+package dev.settingsguard.tests.support;
+
+import dev.settingsguard.core.SettingsStore;
+import dev.settingsguard.jdbi.JdbiSettingsStore;
+import dev.settingsguard.jdbi.SqliteDatabase;
+import dev.settingsguard.locking.SettingsConfig;
+import dev.settingsguard.locking.SettingsStores;
+import java.nio.file.Path;
+import java.util.concurrent.locks.LockSupport;
+import org.jdbi.v3.core.statement.SqlLogger;
+import org.jdbi.v3.core.statement.StatementContext;
+
+/** Opens stores on test databases. */
+public final class TestStores {
+
+  /** The pause after every statement that widens the windows between an operation's steps. */
+  public static final long STEP_PAUSE_NANOS = 300_000;
+
+  private TestStores() {}
+
+  /**
+   * Opens a store of the given chain whose every SQL statement is followed by a short pause. The
+   * pause makes the unguarded adapter's steps interleave in every run, so a concurrency test shows
+   * the bug for {@link Chain#NONE}; the safe chains must hold all the same.
+   *
+   * @param chain the strategies
+   * @param database the database file
+   * @return the store
+   */
+  public static SettingsStore openWithSlowSteps(Chain chain, Path database) {
+    SettingsConfig config = chain.config(database);
+    SqliteDatabase sqlite =
+        SqliteDatabase.open(database, config.synchronous(), config.lockTimeout());
+    sqlite.jdbi().setSqlLogger(new PauseAfterEachStatement());
+    return SettingsStores.decorate(new JdbiSettingsStore(sqlite), config);
+  }
+
+  /**
+   * @param chain the strategies
+   * @param database the database file
+   * @return the store, exactly as an application would open it
+   */
+  public static SettingsStore open(Chain chain, Path database) {
+    return SettingsStores.open(chain.config(database));
+  }
+
+  private static final class PauseAfterEachStatement implements SqlLogger {
+    @Override
+    public void logAfterExecution(StatementContext context) {
+      LockSupport.parkNanos(STEP_PAUSE_NANOS);
+    }
+  }
+}
