@@ -43,10 +43,9 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     version = "settings-stress 0.1.0",
     sortOptions = false,
-    description = {
-      "Measures each concurrency strategy of settings-guard under threads and processes,",
-      "beside a raw-JDBC baseline, and watches the single-active-provider invariant."
-    },
+    description =
+        "Measures each concurrency strategy of settings-guard under threads and processes,"
+            + " beside a raw-JDBC baseline, and watches the single-active-provider invariant.",
     subcommands = StressHarness.Worker.class)
 public final class StressHarness implements Callable<Integer> {
 
