@@ -5,17 +5,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.settingsguard.core.AiProvider;
 import dev.settingsguard.core.ApiKey;
 import dev.settingsguard.core.SettingsStore;
-import dev.settingsguard.tests.support.ActiveProviderWatcher;
-import dev.settingsguard.tests.support.BarrierRun;
 import dev.settingsguard.tests.support.Chain;
-import dev.settingsguard.tests.support.Invariant;
 import dev.settingsguard.tests.support.Outcome;
 import dev.settingsguard.tests.support.StoredRows;
 import dev.settingsguard.tests.support.StoredRows.ProviderRow;
 import dev.settingsguard.tests.support.TestStores;
+import dev.settingsguard.tests.support.WatchedRounds;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Timeout;
@@ -40,26 +37,21 @@ class ConcurrentAddAiProviderTest {
   void keepsOneRowPerNameAndExactlyOneActiveWhenTwelveThreadsAddDistinctProviders(
       Chain chain, @TempDir Path dir) throws Exception {
     Path db = dir.resolve("settings.db");
-    List<Throwable> failures = new ArrayList<>();
-    int unfinished = 0;
-    ActiveProviderWatcher watcher;
+    WatchedRounds rounds;
     try (SettingsStore store = TestStores.openWithSlowSteps(chain, db)) {
-      watcher = ActiveProviderWatcher.start(db);
-      try (watcher) {
+      rounds = WatchedRounds.start(db);
+      try (rounds) {
         for (int round = 0; round < ROUNDS; round++) {
           int r = round;
-          BarrierRun.Result result =
-              BarrierRun.run(
-                  THREADS,
-                  JOIN,
-                  i -> {
-                    String name = "provider-" + r + "-" + i;
-                    AiProvider added = store.addAiProvider(name, ApiKey.of("sk-" + name), "m-" + i);
-                    assertThat(added.providerName()).isEqualTo(name);
-                    assertThat(added.active()).as("the added provider is returned active").isTrue();
-                  });
-          failures.addAll(result.failures());
-          unfinished += result.unfinished();
+          rounds.run(
+              THREADS,
+              JOIN,
+              i -> {
+                String name = "provider-" + r + "-" + i;
+                AiProvider added = store.addAiProvider(name, ApiKey.of("sk-" + name), "m-" + i);
+                assertThat(added.providerName()).isEqualTo(name);
+                assertThat(added.active()).as("the added provider is returned active").isTrue();
+              });
         }
       }
     }
@@ -70,7 +62,7 @@ class ConcurrentAddAiProviderTest {
       assertThat(rows).as("one row per added name").hasSize(THREADS * ROUNDS);
       assertThat(rows).filteredOn(ProviderRow::active).hasSize(1);
     }
-    Outcome outcome = new Outcome(failures, unfinished, watcher.violations(), Invariant.read(db));
+    Outcome outcome = rounds.outcome();
     System.out.printf("%s %s (distinct): %s%n", getClass().getSimpleName(), chain, outcome);
     outcome.assertExpectedFor(chain);
   }
@@ -81,28 +73,23 @@ class ConcurrentAddAiProviderTest {
   void keepsOneRowAndExactlyOneActiveWhenTwelveThreadsAddTheSameName(Chain chain, @TempDir Path dir)
       throws Exception {
     Path db = dir.resolve("settings.db");
-    List<Throwable> failures = new ArrayList<>();
-    int unfinished = 0;
-    ActiveProviderWatcher watcher;
+    WatchedRounds rounds;
     try (SettingsStore store = TestStores.openWithSlowSteps(chain, db)) {
       // Another provider, active at first, so that each add has something to deactivate.
       store.addAiProvider("bystander", null, null);
-      watcher = ActiveProviderWatcher.start(db);
-      try (watcher) {
+      rounds = WatchedRounds.start(db);
+      try (rounds) {
         for (int round = 0; round < ROUNDS; round++) {
           String name = "shared-" + round;
-          BarrierRun.Result result =
-              BarrierRun.run(
-                  THREADS,
-                  JOIN,
-                  i -> {
-                    AiProvider added =
-                        store.addAiProvider(name, ApiKey.of("sk-writer-" + i), "model-" + i);
-                    assertThat(added.providerName()).isEqualTo(name);
-                    assertThat(added.active()).as("the added provider is returned active").isTrue();
-                  });
-          failures.addAll(result.failures());
-          unfinished += result.unfinished();
+          rounds.run(
+              THREADS,
+              JOIN,
+              i -> {
+                AiProvider added =
+                    store.addAiProvider(name, ApiKey.of("sk-writer-" + i), "model-" + i);
+                assertThat(added.providerName()).isEqualTo(name);
+                assertThat(added.active()).as("the added provider is returned active").isTrue();
+              });
 
           // Holds for every chain: the UNIQUE constraint allows one row per name, and one
           // statement writes key and model together.
@@ -119,7 +106,7 @@ class ConcurrentAddAiProviderTest {
         }
       }
     }
-    Outcome outcome = new Outcome(failures, unfinished, watcher.violations(), Invariant.read(db));
+    Outcome outcome = rounds.outcome();
     System.out.printf("%s %s (same name): %s%n", getClass().getSimpleName(), chain, outcome);
     outcome.assertExpectedFor(chain);
   }

@@ -4,12 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.settingsguard.core.AiProvider;
 import dev.settingsguard.core.SettingsStore;
-import dev.settingsguard.tests.support.ActiveProviderWatcher;
-import dev.settingsguard.tests.support.BarrierRun;
 import dev.settingsguard.tests.support.Chain;
-import dev.settingsguard.tests.support.Invariant;
 import dev.settingsguard.tests.support.Outcome;
 import dev.settingsguard.tests.support.TestStores;
+import dev.settingsguard.tests.support.WatchedRounds;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -37,30 +35,25 @@ class ConcurrentSetActiveProviderTest {
   void keepsExactlyOneActiveProviderWhenTwelveThreadsActivateDifferentProviders(
       Chain chain, @TempDir Path dir) throws Exception {
     Path db = dir.resolve("settings.db");
-    List<Throwable> failures = new ArrayList<>();
-    int unfinished = 0;
-    ActiveProviderWatcher watcher;
+    WatchedRounds rounds;
     try (SettingsStore store = TestStores.openWithSlowSteps(chain, db)) {
       List<Long> ids = new ArrayList<>();
       for (int i = 0; i < THREADS; i++) {
         ids.add(store.addAiProvider("provider-" + i, null, "model-" + i).id());
       }
-      watcher = ActiveProviderWatcher.start(db);
-      try (watcher) {
+      rounds = WatchedRounds.start(db);
+      try (rounds) {
         for (int round = 0; round < ROUNDS; round++) {
           int shift = round;
-          BarrierRun.Result result =
-              BarrierRun.run(
-                  THREADS,
-                  JOIN,
-                  i -> {
-                    long id = ids.get((i + shift) % THREADS);
-                    AiProvider activated = store.setActiveProvider(id);
-                    assertThat(activated.id()).isEqualTo(id);
-                    assertThat(activated.active()).as("returned active").isTrue();
-                  });
-          failures.addAll(result.failures());
-          unfinished += result.unfinished();
+          rounds.run(
+              THREADS,
+              JOIN,
+              i -> {
+                long id = ids.get((i + shift) % THREADS);
+                AiProvider activated = store.setActiveProvider(id);
+                assertThat(activated.id()).isEqualTo(id);
+                assertThat(activated.active()).as("returned active").isTrue();
+              });
           if (chain.safe()) {
             assertThat(store.getActiveProvider()).as("active after round %d", round).isPresent();
             assertThat(store.listAiProviders()).hasSize(THREADS);
@@ -68,11 +61,11 @@ class ConcurrentSetActiveProviderTest {
         }
       }
     }
-    Outcome outcome = new Outcome(failures, unfinished, watcher.violations(), Invariant.read(db));
+    Outcome outcome = rounds.outcome();
     System.out.printf("%s %s: %s%n", getClass().getSimpleName(), chain, outcome);
     outcome.assertExpectedFor(chain);
     if (chain.safe()) {
-      assertThat(watcher.reads()).as("the watcher really read while writers ran").isPositive();
+      assertThat(rounds.reads()).as("the watcher really read while writers ran").isPositive();
     }
   }
 }

@@ -3,16 +3,13 @@ package dev.settingsguard.tests;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.settingsguard.core.SettingsStore;
-import dev.settingsguard.tests.support.ActiveProviderWatcher;
-import dev.settingsguard.tests.support.BarrierRun;
 import dev.settingsguard.tests.support.Chain;
-import dev.settingsguard.tests.support.Invariant;
 import dev.settingsguard.tests.support.Outcome;
 import dev.settingsguard.tests.support.StoredRows;
 import dev.settingsguard.tests.support.TestStores;
+import dev.settingsguard.tests.support.WatchedRounds;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -43,20 +40,15 @@ class ConcurrentSetSettingTest {
   void keepsOneWholeValueWhenTwelveThreadsSetTheSameKey(Chain chain, @TempDir Path dir)
       throws Exception {
     Path db = dir.resolve("settings.db");
-    List<Throwable> failures = new ArrayList<>();
-    int unfinished = 0;
-    ActiveProviderWatcher watcher;
+    WatchedRounds rounds;
     try (SettingsStore store = TestStores.openWithSlowSteps(chain, db)) {
       store.addAiProvider("seed", null, null);
-      watcher = ActiveProviderWatcher.start(db);
-      try (watcher) {
+      rounds = WatchedRounds.start(db);
+      try (rounds) {
         for (int round = 0; round < ROUNDS; round++) {
           String key = "shared.key." + round;
           List<String> written = distinctLongValues(round);
-          BarrierRun.Result result =
-              BarrierRun.run(THREADS, JOIN, i -> store.setSetting(key, written.get(i)));
-          failures.addAll(result.failures());
-          unfinished += result.unfinished();
+          rounds.run(THREADS, JOIN, i -> store.setSetting(key, written.get(i)));
 
           // Holds for every chain: SQLite writes one statement atomically and the primary key
           // allows one row, so even the unguarded adapter never tears a value or duplicates a key.
@@ -72,7 +64,7 @@ class ConcurrentSetSettingTest {
         }
       }
     }
-    Outcome outcome = new Outcome(failures, unfinished, watcher.violations(), Invariant.read(db));
+    Outcome outcome = rounds.outcome();
     System.out.printf("%s %s: %s%n", getClass().getSimpleName(), chain, outcome);
     outcome.assertExpectedFor(chain);
   }
@@ -83,33 +75,33 @@ class ConcurrentSetSettingTest {
   void keepsAllKeysFromOneWriterWhenTwelveThreadsSetSeveralSettingsAtOnce(
       Chain chain, @TempDir Path dir) throws Exception {
     Path db = dir.resolve("settings.db");
-    List<Throwable> failures = new ArrayList<>();
-    int unfinished = 0;
+    WatchedRounds rounds;
     try (SettingsStore store = TestStores.openWithSlowSteps(chain, db)) {
-      for (int round = 0; round < ROUNDS; round++) {
-        List<String> keys = List.of("batch.a." + round, "batch.b." + round, "batch.c." + round);
-        BarrierRun.Result result =
-            BarrierRun.run(
-                THREADS,
-                JOIN,
-                i -> {
-                  Map<String, String> entries = new LinkedHashMap<>();
-                  keys.forEach(key -> entries.put(key, "writer-" + i + "-" + key));
-                  store.setSettings(entries);
-                });
-        failures.addAll(result.failures());
-        unfinished += result.unfinished();
+      rounds = WatchedRounds.start(db);
+      try (rounds) {
+        for (int round = 0; round < ROUNDS; round++) {
+          List<String> keys = List.of("batch.a." + round, "batch.b." + round, "batch.c." + round);
+          rounds.run(
+              THREADS,
+              JOIN,
+              i -> {
+                Map<String, String> entries = new LinkedHashMap<>();
+                keys.forEach(key -> entries.put(key, "writer-" + i + "-" + key));
+                store.setSettings(entries);
+              });
 
-        List<String> stored =
-            keys.stream().flatMap(key -> StoredRows.settingValues(db, key).stream()).toList();
-        assertThat(stored).as("one row per key").hasSize(keys.size());
-        String writer = stored.get(0).substring(0, stored.get(0).indexOf('-', "writer-".length()));
-        assertThat(stored)
-            .as("every key of the batch comes from the same writer")
-            .allSatisfy(value -> assertThat(value).startsWith(writer + "-"));
+          List<String> stored =
+              keys.stream().flatMap(key -> StoredRows.settingValues(db, key).stream()).toList();
+          assertThat(stored).as("one row per key").hasSize(keys.size());
+          String writer =
+              stored.get(0).substring(0, stored.get(0).indexOf('-', "writer-".length()));
+          assertThat(stored)
+              .as("every key of the batch comes from the same writer")
+              .allSatisfy(value -> assertThat(value).startsWith(writer + "-"));
+        }
       }
     }
-    Outcome outcome = new Outcome(failures, unfinished, 0, Invariant.read(db));
+    Outcome outcome = rounds.outcome();
     System.out.printf("%s %s (batch): %s%n", getClass().getSimpleName(), chain, outcome);
     outcome.assertExpectedFor(chain);
   }

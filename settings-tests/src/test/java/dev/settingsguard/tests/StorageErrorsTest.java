@@ -82,12 +82,7 @@ class StorageErrorsTest {
     Path db = dir.resolve("s.db");
     try (SettingsStore store = TestStores.open(chain, db)) {
       AiProvider active = store.addAiProvider("a", null, null);
-      try (var connection = DriverManager.getConnection("jdbc:sqlite:" + db);
-          var statement = connection.createStatement()) {
-        statement.execute(
-            "CREATE TRIGGER refuse_insert BEFORE INSERT ON ai_providers"
-                + " BEGIN SELECT RAISE(ABORT, 'disk full, say'); END");
-      }
+      refuseProviderInserts(db);
 
       assertThatThrownBy(() -> store.addAiProvider("b", null, null))
           .isInstanceOf(SettingsStorageException.class)
@@ -105,17 +100,22 @@ class StorageErrorsTest {
     Path db = dir.resolve("s.db");
     try (SettingsStore store = TestStores.open(Chain.NONE, db)) {
       store.addAiProvider("a", null, null);
-      try (var connection = DriverManager.getConnection("jdbc:sqlite:" + db);
-          var statement = connection.createStatement()) {
-        statement.execute(
-            "CREATE TRIGGER refuse_insert BEFORE INSERT ON ai_providers"
-                + " BEGIN SELECT RAISE(ABORT, 'disk full, say'); END");
-      }
+      refuseProviderInserts(db);
 
       assertThatThrownBy(() -> store.addAiProvider("b", null, null))
           .isInstanceOf(SettingsStorageException.class);
 
       assertThat(Invariant.read(db)).isEqualTo(new Invariant.Counts(1, 0));
+    }
+  }
+
+  /** A foreign client makes every provider insert fail, as a full disk would. */
+  private static void refuseProviderInserts(Path db) throws Exception {
+    try (var connection = DriverManager.getConnection("jdbc:sqlite:" + db);
+        var statement = connection.createStatement()) {
+      statement.execute(
+          "CREATE TRIGGER refuse_insert BEFORE INSERT ON ai_providers"
+              + " BEGIN SELECT RAISE(ABORT, 'disk full, say'); END");
     }
   }
 }
