@@ -3,6 +3,7 @@ package dev.settingsguard.jdbi;
 import dev.settingsguard.core.SettingsStorageException;
 import dev.settingsguard.core.internal.OwnerOnlyFiles;
 import dev.settingsguard.jdbi.internal.ConnectionPool;
+import dev.settingsguard.jdbi.internal.ReusedStatements;
 import dev.settingsguard.jdbi.internal.Schema;
 import dev.settingsguard.jdbi.internal.SqlErrors;
 import dev.settingsguard.jdbi.internal.TimedBusyHandler;
@@ -45,7 +46,7 @@ public final class SqliteDatabase implements AutoCloseable {
     this.path = path;
     this.lockTimeout = lockTimeout;
     this.pool = pool;
-    this.jdbi = Jdbi.create(pool);
+    this.jdbi = Jdbi.create(pool).setStatementBuilderFactory(new ReusedStatements());
   }
 
   /**

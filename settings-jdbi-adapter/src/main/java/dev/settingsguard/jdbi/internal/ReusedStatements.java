@@ -1,0 +1,79 @@
+package dev.settingsguard.jdbi.internal;
+
+import java.sql.CallableStatement;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.jdbi.v3.core.statement.DefaultStatementBuilder;
+import org.jdbi.v3.core.statement.StatementBuilder;
+import org.jdbi.v3.core.statement.StatementBuilderFactory;
+import org.jdbi.v3.core.statement.StatementContext;
+
+/**
+ * Keeps each pooled connection's prepared statements for reuse: preparing a statement is a large
+ * part of a short SQLite operation, and the store runs the same few statements over and over.
+ *
+ * <p>A statement is taken out of its connection's cache while it runs and put back when Jdbi closes
+ * it, so two uses of the same SQL at once on one connection each get their own statement.
+ * Statements that return generated keys are not kept. Cached statements close with their
+ * connection; the pool closes its connections only when the database closes, and this cache goes
+ * with it.
+ */
+public final class ReusedStatements implements StatementBuilderFactory {
+
+  private final Map<Connection, Map<String, PreparedStatement>> byConnection =
+      new ConcurrentHashMap<>();
+
+  @Override
+  public StatementBuilder createStatementBuilder(Connection connection) {
+    // A connection serves one handle, hence one thread, at a time: its own map needs no lock.
+    return new Builder(byConnection.computeIfAbsent(connection, c -> new HashMap<>()));
+  }
+
+  private static final class Builder implements StatementBuilder {
+    private final Map<String, PreparedStatement> idle;
+    private final StatementBuilder plain = new DefaultStatementBuilder();
+
+    Builder(Map<String, PreparedStatement> idle) {
+      this.idle = idle;
+    }
+
+    @Override
+    public Statement create(Connection connection, StatementContext context) throws SQLException {
+      return plain.create(connection, context);
+    }
+
+    @Override
+    public PreparedStatement create(Connection connection, String sql, StatementContext context)
+        throws SQLException {
+      if (context.isReturningGeneratedKeys()) {
+        return plain.create(connection, sql, context);
+      }
+      PreparedStatement reused = idle.remove(sql);
+      return reused != null ? reused : connection.prepareStatement(sql);
+    }
+
+    @Override
+    public CallableStatement createCall(Connection connection, String sql, StatementContext context)
+        throws SQLException {
+      return plain.createCall(connection, sql, context);
+    }
+
+    @Override
+    public void close(Connection connection, String sql, Statement statement) throws SQLException {
+      if (!(statement instanceof PreparedStatement prepared)
+          || sql == null
+          || statement.isClosed()
+          || idle.containsKey(sql)) {
+        plain.close(connection, sql, statement);
+        return;
+      }
+      prepared.clearParameters();
+      idle.put(sql, prepared);
+    }
+  }
+}
