@@ -13,9 +13,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -75,10 +73,10 @@ public final class FileLockStrategy implements WriteGuard {
   public <R> R around(Supplier<R> operation) {
     long start = System.nanoTime();
     long deadline = start + timeout.toNanos();
-    acquireJvmLock(start, deadline);
+    shared.jvmLock.lock(start, deadline, timeout);
     try {
       // Re-entered from an operation already holding the file lock: it is ours already.
-      if (shared.jvmLock.getHoldCount() > 1) {
+      if (shared.jvmLock.holdCount() > 1) {
         return operation.get();
       }
       FileLock fileLock = acquireFileLock(start, deadline);
@@ -89,18 +87,6 @@ public final class FileLockStrategy implements WriteGuard {
       }
     } finally {
       shared.jvmLock.unlock();
-    }
-  }
-
-  private void acquireJvmLock(long start, long deadline) {
-    try {
-      if (!shared.jvmLock.tryLock(deadline - System.nanoTime(), TimeUnit.NANOSECONDS)) {
-        throw new SettingsBusyException("in-JVM lock on " + shared.path, timeout);
-      }
-    } catch (InterruptedException interrupt) {
-      Thread.currentThread().interrupt();
-      throw SettingsBusyException.interrupted(
-          "in-JVM lock on " + shared.path, Duration.ofNanos(System.nanoTime() - start), interrupt);
     }
   }
 
@@ -165,12 +151,13 @@ public final class FileLockStrategy implements WriteGuard {
   private static final class SharedLockFile {
     final Path path;
     final FileChannel channel;
-    final ReentrantLock jvmLock = new ReentrantLock(true);
+    final TimedLock jvmLock;
     int users;
 
     private SharedLockFile(Path path, FileChannel channel) {
       this.path = path;
       this.channel = channel;
+      this.jvmLock = new TimedLock("in-JVM lock on " + path);
     }
 
     static SharedLockFile open(Path path) {

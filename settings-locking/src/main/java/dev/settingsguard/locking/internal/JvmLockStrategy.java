@@ -1,36 +1,31 @@
 package dev.settingsguard.locking.internal;
 
-import dev.settingsguard.core.SettingsBusyException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
 
 /**
- * {@code JVM_LOCK}: one fair {@link ReentrantLock} per canonical database path, shared by every
- * store on that file in this JVM, so two injectors on one file still exclude each other and
- * different files never contend. Fairness serves waiting writers in arrival order, so no writer
- * waits behind a stream of later ones.
+ * {@code JVM_LOCK}: one fair {@link TimedLock} per canonical database path, shared by every store
+ * on that file in this JVM, so two injectors on one file still exclude each other and different
+ * files never contend. Fairness serves waiting writers in arrival order, so no writer waits behind
+ * a stream of later ones.
  *
  * <p>It does not exclude other processes.
  */
 public final class JvmLockStrategy implements WriteGuard {
 
   /** Never shrinks: one small lock per database file this JVM ever opened. */
-  private static final Map<Path, ReentrantLock> LOCKS = new ConcurrentHashMap<>();
+  private static final Map<Path, TimedLock> LOCKS = new ConcurrentHashMap<>();
 
-  private final ReentrantLock lock;
+  private final TimedLock lock;
   private final Duration timeout;
-  private final String resource;
 
   private JvmLockStrategy(Path database, Duration timeout) {
-    this.lock = LOCKS.computeIfAbsent(database, path -> new ReentrantLock(true));
+    this.lock = LOCKS.computeIfAbsent(database, path -> new TimedLock("JVM lock on " + path));
     this.timeout = timeout;
-    this.resource = "JVM lock on " + database;
   }
 
   /**
@@ -47,17 +42,7 @@ public final class JvmLockStrategy implements WriteGuard {
   @Override
   public <R> R around(Supplier<R> operation) {
     long start = System.nanoTime();
-    boolean acquired;
-    try {
-      acquired = lock.tryLock(timeout.toNanos(), TimeUnit.NANOSECONDS);
-    } catch (InterruptedException interrupt) {
-      Thread.currentThread().interrupt();
-      throw SettingsBusyException.interrupted(
-          resource, Duration.ofNanos(System.nanoTime() - start), interrupt);
-    }
-    if (!acquired) {
-      throw new SettingsBusyException(resource, timeout);
-    }
+    lock.lock(start, start + timeout.toNanos(), timeout);
     try {
       return operation.get();
     } finally {
