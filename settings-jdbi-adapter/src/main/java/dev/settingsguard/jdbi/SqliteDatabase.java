@@ -40,7 +40,8 @@ public final class SqliteDatabase implements AutoCloseable {
   private final Duration lockTimeout;
   private final ConnectionPool pool;
   private final Jdbi jdbi;
-  private final ThreadLocal<Boolean> inTransaction = ThreadLocal.withInitial(() -> false);
+  private final ThreadLocal<TransactionState> transaction =
+      ThreadLocal.withInitial(() -> TransactionState.NONE);
 
   private SqliteDatabase(Path path, Duration lockTimeout, ConnectionPool pool) {
     this.path = path;
@@ -154,23 +155,34 @@ public final class SqliteDatabase implements AutoCloseable {
   /**
    * Runs {@code work} in one transaction on one handle: every {@link #withHandle} call it makes on
    * this thread joins the transaction. Commits when the work returns and rolls back when it throws.
-   * Called inside another transaction on the same thread, it simply joins that one.
    *
-   * @param begin how to begin the transaction
+   * <p>Called inside another transaction on the same thread, it runs the work in a savepoint of
+   * that one: when the work throws, its own changes are rolled back and the enclosing transaction
+   * goes on. This lets a caller run several operations, each atomic, under one commit.
+   *
+   * @param begin how to begin the transaction; ignored inside another
    * @param work the operation
    * @param <R> the result type
    * @return the work's result
    * @throws dev.settingsguard.core.SettingsBusyException if {@code IMMEDIATE} could not get the
    *     write lock within the lock timeout; nothing ran
+   * @throws SettingsStorageException inside another transaction that SQLite already rolled back
+   *     after a failure; nothing ran
    */
   public <R> R inTransaction(TransactionBegin begin, Supplier<R> work) {
-    if (inTransaction.get()) {
-      return work.get();
+    switch (transaction.get()) {
+      case OPEN:
+        return inSavepoint(work);
+      case ROLLED_BACK:
+        throw new SettingsStorageException(
+            "The enclosing transaction on " + path + " was rolled back after a failure", null);
+      default:
+        break;
     }
     return withHandle(
         handle -> {
           handle.execute(begin.sql());
-          inTransaction.set(true);
+          transaction.set(TransactionState.OPEN);
           try {
             R result = work.get();
             handle.execute("COMMIT");
@@ -179,7 +191,33 @@ public final class SqliteDatabase implements AutoCloseable {
             rollback(handle, failure);
             throw failure;
           } finally {
-            inTransaction.set(false);
+            transaction.set(TransactionState.NONE);
+          }
+        });
+  }
+
+  /**
+   * If rolling back to the savepoint fails, SQLite has rolled back the whole transaction (it does
+   * after some errors, e.g. a full disk): the state says so, and nothing more runs in it, since
+   * each later statement would commit on its own.
+   */
+  private <R> R inSavepoint(Supplier<R> work) {
+    return withHandle(
+        handle -> {
+          handle.execute("SAVEPOINT operation");
+          try {
+            R result = work.get();
+            handle.execute("RELEASE operation");
+            return result;
+          } catch (RuntimeException | Error failure) {
+            try {
+              handle.execute("ROLLBACK TO operation");
+              handle.execute("RELEASE operation");
+            } catch (RuntimeException rollbackFailure) {
+              transaction.set(TransactionState.ROLLED_BACK);
+              failure.addSuppressed(rollbackFailure);
+            }
+            throw failure;
           }
         });
   }
@@ -201,5 +239,13 @@ public final class SqliteDatabase implements AutoCloseable {
   @Override
   public String toString() {
     return "SqliteDatabase[" + path + "]";
+  }
+
+  /** Where this thread is with respect to {@link #inTransaction}. */
+  private enum TransactionState {
+    NONE,
+    OPEN,
+    /** Open as far as the callers know, but SQLite rolled it back after a failure. */
+    ROLLED_BACK
   }
 }

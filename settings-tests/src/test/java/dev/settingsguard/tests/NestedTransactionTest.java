@@ -1,0 +1,100 @@
+package dev.settingsguard.tests;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.settingsguard.core.ProviderNotFoundException;
+import dev.settingsguard.core.SettingsStorageException;
+import dev.settingsguard.jdbi.JdbiSettingsStore;
+import dev.settingsguard.jdbi.SqliteDatabase;
+import dev.settingsguard.jdbi.Synchronous;
+import dev.settingsguard.jdbi.TransactionBegin;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@link SqliteDatabase#inTransaction} inside another transaction runs in a savepoint: how a batch
+ * of writes shares one commit while each stays atomic.
+ */
+@Timeout(value = 30, unit = TimeUnit.SECONDS)
+class NestedTransactionTest {
+
+  @TempDir Path dir;
+
+  @Test
+  void aFailingNestedTransactionUndoesOnlyItsOwnWrites() {
+    try (SqliteDatabase database = open();
+        JdbiSettingsStore store = new JdbiSettingsStore(database)) {
+      database.inTransaction(
+          TransactionBegin.IMMEDIATE,
+          () -> {
+            store.setSetting("before", "kept");
+            assertThatThrownBy(
+                    () ->
+                        database.inTransaction(
+                            TransactionBegin.IMMEDIATE,
+                            () -> {
+                              store.setSetting("inside", "undone");
+                              throw new ProviderNotFoundException(42);
+                            }))
+                .isInstanceOf(ProviderNotFoundException.class);
+            store.setSetting("after", "kept");
+            return null;
+          });
+
+      assertThat(store.getSetting("before")).isPresent();
+      assertThat(store.getSetting("inside")).isEmpty();
+      assertThat(store.getSetting("after")).isPresent();
+    }
+  }
+
+  @Test
+  void nothingMoreRunsInATransactionSqliteRolledBack() {
+    try (SqliteDatabase database = open();
+        JdbiSettingsStore store = new JdbiSettingsStore(database)) {
+      assertThatThrownBy(
+              () ->
+                  database.inTransaction(
+                      TransactionBegin.IMMEDIATE,
+                      () -> {
+                        store.setSetting("before", "undone");
+                        assertThatThrownBy(
+                                () -> database.inTransaction(null, () -> rollBackAll(database)))
+                            .isInstanceOf(ProviderNotFoundException.class);
+                        assertThatThrownBy(
+                                () ->
+                                    database.inTransaction(
+                                        TransactionBegin.IMMEDIATE,
+                                        () -> {
+                                          store.setSetting("after", "never written");
+                                          return null;
+                                        }))
+                            .isInstanceOf(SettingsStorageException.class)
+                            .hasMessageContaining("was rolled back");
+                        return null;
+                      }))
+          .as("the commit of a transaction SQLite rolled back fails")
+          .isInstanceOf(SettingsStorageException.class);
+
+      assertThat(store.getSetting("before")).isEmpty();
+      assertThat(store.getSetting("after")).isEmpty();
+      store.setSetting("later", "written");
+      assertThat(store.getSetting("later")).as("the next transaction is a fresh one").isPresent();
+    }
+  }
+
+  /** What SQLite does on some errors, e.g. a full disk: it ends the whole transaction itself. */
+  private static Object rollBackAll(SqliteDatabase database) {
+    database.withHandle(handle -> handle.execute("ROLLBACK"));
+    throw new ProviderNotFoundException(42);
+  }
+
+  private SqliteDatabase open() {
+    return SqliteDatabase.open(
+        dir.resolve("settings.db"), Synchronous.NORMAL, Duration.ofSeconds(5));
+  }
+}
