@@ -7,6 +7,7 @@ import dev.settingsguard.locking.internal.FileLockStrategy;
 import dev.settingsguard.locking.internal.GuardedSettingsStore;
 import dev.settingsguard.locking.internal.JvmLockStrategy;
 import dev.settingsguard.locking.internal.SqliteTransactionStrategy;
+import dev.settingsguard.locking.internal.WriteGuard;
 import java.util.Objects;
 import java.util.Set;
 import org.slf4j.Logger;
@@ -64,21 +65,23 @@ public final class SettingsStores {
           database.path());
       return adapter;
     }
-    SettingsStore store =
-        new GuardedSettingsStore(
-            adapter,
-            strategies.contains(Strategy.SQLITE_IMMEDIATE)
-                ? SqliteTransactionStrategy.immediate(database)
-                : SqliteTransactionStrategy.deferred(database));
+    WriteGuard transaction =
+        strategies.contains(Strategy.SQLITE_IMMEDIATE)
+            ? SqliteTransactionStrategy.immediate(database)
+            : SqliteTransactionStrategy.deferred(database);
+    SettingsStore store = new GuardedSettingsStore(adapter, transaction);
+    WriteGuard guardsBelow = transaction;
     if (strategies.contains(Strategy.FILE_LOCK)) {
-      store =
-          new GuardedSettingsStore(
-              store, FileLockStrategy.forDatabase(database.path(), config.lockTimeout()));
+      WriteGuard fileLock =
+          FileLockStrategy.forDatabase(database.path(), guardsBelow, config.lockTimeout());
+      store = new GuardedSettingsStore(store, fileLock);
+      guardsBelow = WriteGuard.nest(fileLock, guardsBelow);
     }
     if (strategies.contains(Strategy.JVM_LOCK)) {
       store =
           new GuardedSettingsStore(
-              store, JvmLockStrategy.forDatabase(database.path(), config.lockTimeout()));
+              store,
+              JvmLockStrategy.forDatabase(database.path(), guardsBelow, config.lockTimeout()));
     }
     LOG.debug("Settings database {} guarded by {}", database.path(), store);
     return store;

@@ -24,9 +24,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The lock is on its own file because closing any descriptor of a file drops every POSIX lock
  * the process holds on it, including SQLite's own locks on the database. An OS file lock belongs to
- * the whole JVM, so a fair in-JVM lock is taken first: threads of this JVM queue on it, and only
- * its holder competes with other processes for the file. Both are shared by every store on the same
- * lock file in this JVM, as is the one open channel to the file.
+ * the whole JVM, so an in-JVM {@link CombiningLock} is taken first: threads of this JVM queue on
+ * it, and only the thread running their writes competes with other processes for the file. Both are
+ * shared by every store on the same lock file in this JVM, as is the one open channel to the file.
  *
  * <p>The OS lock is polled with {@link Backoff} pauses rather than waited on: a thread blocked in
  * {@link FileChannel#lock()} cannot be timed out, and interrupting it closes the channel.
@@ -40,22 +40,28 @@ public final class FileLockStrategy implements WriteGuard {
 
   private final SharedLockFile shared;
   private final Duration timeout;
+  private final WriteGuard batchScope;
   private boolean closed;
 
-  private FileLockStrategy(SharedLockFile shared, Duration timeout) {
+  private FileLockStrategy(SharedLockFile shared, WriteGuard guardsBelow, Duration timeout) {
     this.shared = shared;
     this.timeout = timeout;
+    this.batchScope = new BatchScope(guardsBelow);
   }
 
   /**
    * Opens (creating it owner-only if absent) the lock file beside a database.
    *
    * @param canonicalDatabase the database file's canonical path
+   * @param guardsBelow what the chain inside this guard does around each write; entered once, under
+   *     one file lock, for a batch of queued writes of this store, which then each re-enter it
    * @param timeout the bound on each wait for the lock
    * @return the guard
    * @throws SettingsStorageException naming the lock file if it cannot be created or opened
    */
-  public static FileLockStrategy forDatabase(Path canonicalDatabase, Duration timeout) {
+  public static FileLockStrategy forDatabase(
+      Path canonicalDatabase, WriteGuard guardsBelow, Duration timeout) {
+    Objects.requireNonNull(guardsBelow, "guardsBelow");
     Objects.requireNonNull(timeout, "timeout");
     Path lockFile = canonicalDatabase.resolveSibling(canonicalDatabase.getFileName() + ".lock");
     synchronized (OPEN) {
@@ -65,32 +71,36 @@ public final class FileLockStrategy implements WriteGuard {
         OPEN.put(lockFile, shared);
       }
       shared.users++;
-      return new FileLockStrategy(shared, timeout);
+      return new FileLockStrategy(shared, guardsBelow, timeout);
     }
   }
 
   @Override
   public <R> R around(Supplier<R> operation) {
-    long start = System.nanoTime();
-    long deadline = start + timeout.toNanos();
-    shared.jvmLock.lock(start, deadline, timeout);
+    // Re-entered from an operation already holding the file lock: it is ours already.
+    if (shared.writers.isHeldByCurrentThread()) {
+      return operation.get();
+    }
+    return shared.writers.run(() -> withFileLock(operation), batchScope, timeout);
+  }
+
+  /** Called only by the thread running writes under {@code shared.writers}. */
+  private <R> R withFileLock(Supplier<R> operation) {
+    if (shared.held != null) {
+      return operation.get(); // one write of a batch that holds it already
+    }
+    shared.held = acquireFileLock();
     try {
-      // Re-entered from an operation already holding the file lock: it is ours already.
-      if (shared.jvmLock.holdCount() > 1) {
-        return operation.get();
-      }
-      FileLock fileLock = acquireFileLock(start, deadline);
-      try {
-        return operation.get();
-      } finally {
-        release(fileLock);
-      }
+      return operation.get();
     } finally {
-      shared.jvmLock.unlock();
+      release(shared.held);
+      shared.held = null;
     }
   }
 
-  private FileLock acquireFileLock(long start, long deadline) {
+  private FileLock acquireFileLock() {
+    long start = System.nanoTime();
+    long deadline = start + timeout.toNanos();
     String resource = "file lock on " + shared.path;
     for (int attempt = 0; ; attempt++) {
       FileLock fileLock;
@@ -147,17 +157,35 @@ public final class FileLockStrategy implements WriteGuard {
     return "FileLock";
   }
 
-  /** The in-JVM lock and the open channel for one lock file; guarded by {@code OPEN}. */
+  /** A batch of this store's writes: one file lock around the guards below, entered once. */
+  private final class BatchScope implements WriteGuard {
+    private final WriteGuard guardsBelow;
+
+    BatchScope(WriteGuard guardsBelow) {
+      this.guardsBelow = guardsBelow;
+    }
+
+    @Override
+    public <R> R around(Supplier<R> batch) {
+      return withFileLock(() -> guardsBelow.around(batch));
+    }
+  }
+
+  /**
+   * The in-JVM lock and the open channel for one lock file; {@code users} is guarded by {@code
+   * OPEN}, {@code held} by {@code writers}.
+   */
   private static final class SharedLockFile {
     final Path path;
     final FileChannel channel;
-    final TimedLock jvmLock;
+    final CombiningLock writers;
     int users;
+    FileLock held;
 
     private SharedLockFile(Path path, FileChannel channel) {
       this.path = path;
       this.channel = channel;
-      this.jvmLock = new TimedLock("in-JVM lock on " + path);
+      this.writers = new CombiningLock("in-JVM lock on " + path);
     }
 
     static SharedLockFile open(Path path) {

@@ -19,6 +19,25 @@ public interface WriteGuard extends AutoCloseable {
    */
   <R> R around(Supplier<R> operation);
 
+  /**
+   * @param outer the guard entered first
+   * @param inner the guard entered inside it
+   * @return a guard that runs each operation inside both, e.g. a file lock around a transaction
+   */
+  static WriteGuard nest(WriteGuard outer, WriteGuard inner) {
+    return new WriteGuard() {
+      @Override
+      public <R> R around(Supplier<R> operation) {
+        return outer.around(() -> inner.around(operation));
+      }
+
+      @Override
+      public String toString() {
+        return outer + "(" + inner + ")";
+      }
+    };
+  }
+
   /** Releases what the guard holds between operations. Default: nothing. */
   @Override
   default void close() {}
