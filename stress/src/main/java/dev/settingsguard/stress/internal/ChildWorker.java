@@ -25,7 +25,7 @@ public final class ChildWorker {
   static final String RESULT = "result ";
   static final String ERROR = "error ";
 
-  private static final Duration WARMUP = Duration.ofMillis(150);
+  private static final Duration WARMUP = Duration.ofMillis(400);
 
   private ChildWorker() {}
 

@@ -36,7 +36,7 @@ final class JitWarmup {
                     database,
                     Synchronous.NORMAL,
                     Duration.ofSeconds(5),
-                    1,
+                    4,
                     Duration.ZERO,
                     each));
           }
