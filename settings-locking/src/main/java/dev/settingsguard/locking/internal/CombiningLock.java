@@ -159,12 +159,23 @@ final class CombiningLock {
     }
   }
 
-  /** Claims the longest run of queued operations sharing the head's scope, up to MAX_BATCH. */
+  /** Starts a batch with the queue's head and the operations behind it that share its scope. */
   private void takeBatch(List<Request<?>> batch) {
     batch.clear();
+    Request<?> head = queue.peekFirst();
+    if (head != null) {
+      claimQueued(batch, head.batchScope);
+    }
+  }
+
+  /**
+   * Claims queued operations from the head while they share {@code scope}, up to MAX_BATCH in the
+   * batch.
+   */
+  private void claimQueued(List<Request<?>> batch, WriteGuard scope) {
     Request<?> next;
     while (batch.size() < MAX_BATCH && (next = queue.peekFirst()) != null) {
-      if (!batch.isEmpty() && next.batchScope != batch.get(0).batchScope) {
+      if (next.batchScope != scope) {
         return;
       }
       if (queue.remove(next) && next.start()) {
@@ -173,20 +184,24 @@ final class CombiningLock {
     }
   }
 
-  private static void runBatch(List<Request<?>> batch) {
-    if (batch.size() == 1) {
-      batch.get(0).execute();
-      return;
-    }
+  /**
+   * Runs the batch in its scope. Operations queued while the scope was being entered (typically
+   * while it waited for SQLite's write lock) or while the batch ran join it before its scope ends,
+   * so they share the lock instead of waiting for it once more.
+   */
+  private void runBatch(List<Request<?>> batch) {
+    WriteGuard scope = batch.get(0).batchScope;
     try {
-      batch
-          .get(0)
-          .batchScope
-          .around(
-              () -> {
-                batch.forEach(Request::execute);
-                return null;
-              });
+      scope.around(
+          () -> {
+            for (int i = 0; i < batch.size(); i++) {
+              batch.get(i).execute();
+              if (i == batch.size() - 1) {
+                claimQueued(batch, scope);
+              }
+            }
+            return null;
+          });
     } catch (RuntimeException | Error scopeFailure) {
       batch.forEach(request -> request.failIfSucceeded(scopeFailure));
     }

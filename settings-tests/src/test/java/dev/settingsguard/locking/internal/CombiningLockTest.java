@@ -20,8 +20,8 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * The combining lock with plain Java operations, so each rule is pinned without a database: every
- * caller gets its own outcome, queued operations share one scope, a failed scope fails the batch,
- * and timeouts and interrupts refuse only the operations they concern.
+ * caller gets its own outcome, operations queued while a batch runs join it in its scope, a failed
+ * scope fails the batch, and timeouts and interrupts refuse only the operations they concern.
  */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
 class CombiningLockTest {
@@ -42,7 +42,7 @@ class CombiningLockTest {
   }
 
   @Test
-  void operationsQueuedBehindTheHolderRunAsOneBatchInTheirScopeInArrivalOrder() throws Exception {
+  void operationsQueuedWhileTheHolderRunsJoinItsBatchInArrivalOrder() throws Exception {
     CompletableFuture<String> first = holdTheLock();
     List<String> ran = new ArrayList<>();
     List<CompletableFuture<String>> queued = new ArrayList<>();
@@ -65,8 +65,8 @@ class CombiningLockTest {
       assertThat(queued.get(i).get()).isEqualTo("op-" + i);
     }
     assertThat(ran).containsExactly("op-0", "op-1", "op-2", "op-3", "op-4");
-    assertThat(scope.entered).as("one scope for the five queued operations").hasValue(1);
-    assertThat(scope.ranInside).hasValue(5);
+    assertThat(scope.entered).as("one scope for the holder and the five it queued").hasValue(1);
+    assertThat(scope.ranInside).hasValue(6);
   }
 
   @Test
@@ -107,7 +107,7 @@ class CombiningLockTest {
 
     releaseFirst.countDown();
 
-    first.get();
+    assertThat(failure(first)).isSameAs(commitFailure);
     assertThat(failure(succeeded)).isSameAs(commitFailure);
     assertThat(failure(failedItself)).isInstanceOf(IllegalArgumentException.class);
   }
@@ -128,8 +128,9 @@ class CombiningLockTest {
     for (CompletableFuture<String> future : queued) {
       future.get();
     }
-    assertThat(scope.ranInside).hasValue(2);
-    assertThat(otherScope.ranInside).hasValue(2);
+    assertThat(scope.ranInside).as("the holder, a1, a2").hasValue(3);
+    assertThat(otherScope.ranInside).as("b1, b2").hasValue(2);
+    assertThat(otherScope.entered).hasValue(1);
   }
 
   @Test
@@ -182,16 +183,20 @@ class CombiningLockTest {
 
   @Test
   void interruptingTheCombinerRefusesNoneOfTheOperationsItWasRunningForOthers() throws Exception {
+    // The holder's own operation has another scope, so the two queued behind it form the next
+    // batch, which the holder runs after its own: its scope waits, as BEGIN IMMEDIATE waits for
+    // SQLite's lock, when the holder is interrupted.
+    CountingScope waitingScope = new CountingScope();
     CountDownLatch scopeWaiting = new CountDownLatch(1);
-    scope.waitInterruptiblyOnFirstEntry(scopeWaiting);
+    waitingScope.waitInterruptiblyOnFirstEntry(scopeWaiting);
     AtomicBoolean combinerFlag = new AtomicBoolean();
     CompletableFuture<String> first = holdTheLock(combinerFlag);
     Thread combiner = callers.get(0);
-    CompletableFuture<String> second = queue(() -> "second", scope, LONG);
-    CompletableFuture<String> third = queue(() -> "third", scope, LONG);
+    CompletableFuture<String> second = queue(() -> "second", waitingScope, LONG);
+    CompletableFuture<String> third = queue(() -> "third", waitingScope, LONG);
     releaseFirst.countDown();
     assertThat(scopeWaiting.await(10, TimeUnit.SECONDS))
-        .as("the combiner waits in the scope, e.g. for SQLite's write lock")
+        .as("the combiner waits in the scope")
         .isTrue();
 
     combiner.interrupt();
@@ -200,7 +205,8 @@ class CombiningLockTest {
     assertThat(combinerFlag).as("the combiner keeps its interrupt").isTrue();
     assertThat(second.get()).isEqualTo("second");
     assertThat(third.get()).isEqualTo("third");
-    assertThat(scope.entered).as("entered again by the next combiner").hasValue(2);
+    assertThat(waitingScope.entered).as("entered again by the next combiner").hasValue(2);
+    assertThat(waitingScope.ranInside).hasValue(2);
   }
 
   @Test
