@@ -25,7 +25,10 @@ public final class ChildWorker {
   static final String RESULT = "result ";
   static final String ERROR = "error ";
 
-  private static final Duration WARMUP = Duration.ofMillis(400);
+  /** JIT warm-up per contender and workload and round, and its bound. */
+  private static final Duration WARMUP_EACH = Duration.ofMillis(150);
+
+  private static final Duration WARMUP_AT_MOST = Duration.ofSeconds(12);
 
   private ChildWorker() {}
 
@@ -39,7 +42,8 @@ public final class ChildWorker {
    */
   public static void serve(InputStream stdin, PrintStream stdout)
       throws IOException, InterruptedException {
-    JitWarmup.run(List.of(Contender.values()), List.of(Workload.values()), WARMUP);
+    JitWarmup.run(
+        List.of(Contender.values()), List.of(Workload.values()), WARMUP_EACH, WARMUP_AT_MOST);
     answer(stdout, READY);
     BufferedReader lines = new BufferedReader(new InputStreamReader(stdin, StandardCharsets.UTF_8));
     String request;

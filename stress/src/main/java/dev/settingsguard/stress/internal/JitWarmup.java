@@ -1,49 +1,79 @@
 package dev.settingsguard.stress.internal;
 
 import dev.settingsguard.jdbi.Synchronous;
+import java.lang.management.CompilationMXBean;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 
 /**
- * Runs each contender's code paths briefly before anything is measured. Without it the first cells
- * of a run measure the interpreter and the JIT compiler: a cold JVM runs the default chain at a
- * third of its warm rate for the first second or two.
+ * Runs each contender's code paths, with several threads so the contended paths (queued writes,
+ * batches, savepoints) run too, round after round until the JIT compiler has settled: a round in
+ * which it compiled for less than {@link #SETTLED_PERCENT} % of the round's time. Without it the
+ * first cells measure the interpreter and the compiler: a cold JVM runs the default chain at a
+ * third of its warm rate, and four child JVMs on two cores spent most of their CPU in the C2
+ * compiler during their first multi-process cells.
  */
 final class JitWarmup {
+
+  private static final int THREADS = 4;
+  private static final int SETTLED_PERCENT = 5;
 
   private JitWarmup() {}
 
   /**
    * @param contenders what will be measured
    * @param workloads how it will be exercised
-   * @param each how long to run each pair, one thread
+   * @param each how long to run each pair per round
+   * @param atMost when to stop even if compilation goes on
+   * @return how many rounds ran
    * @throws InterruptedException if interrupted
    */
-  static void run(List<Contender> contenders, List<Workload> workloads, Duration each)
+  static int run(
+      List<Contender> contenders, List<Workload> workloads, Duration each, Duration atMost)
       throws InterruptedException {
+    CompilationMXBean compiler = ManagementFactory.getCompilationMXBean();
+    long deadline = System.nanoTime() + atMost.toNanos();
     Path directory = TempFiles.createDirectory("settings-stress-warmup-");
     try {
       Path database = directory.resolve("warmup.db");
       SeedData.write(database, Synchronous.NORMAL);
-      for (Workload workload : workloads) {
-        for (Contender contender : contenders) {
-          if (contender.isStore() || workload == Workload.ACTIVATE) {
-            LoadRun.run(
-                new LoadRequest(
-                    contender,
-                    workload,
-                    database,
-                    Synchronous.NORMAL,
-                    Duration.ofSeconds(5),
-                    4,
-                    Duration.ZERO,
-                    each));
-          }
-        }
-      }
+      int rounds = 0;
+      boolean settled;
+      do {
+        long compiledBefore = compiler.getTotalCompilationTime();
+        long roundStart = System.nanoTime();
+        runRound(contenders, workloads, each, database);
+        rounds++;
+        long compiledMillis = compiler.getTotalCompilationTime() - compiledBefore;
+        long roundMillis = (System.nanoTime() - roundStart) / 1_000_000;
+        settled = compiledMillis * 100 < roundMillis * SETTLED_PERCENT;
+      } while (!settled && System.nanoTime() - deadline < 0);
+      return rounds;
     } finally {
       TempFiles.deleteTree(directory);
+    }
+  }
+
+  private static void runRound(
+      List<Contender> contenders, List<Workload> workloads, Duration each, Path database)
+      throws InterruptedException {
+    for (Workload workload : workloads) {
+      for (Contender contender : contenders) {
+        if (contender.isStore() || workload == Workload.ACTIVATE) {
+          LoadRun.run(
+              new LoadRequest(
+                  contender,
+                  workload,
+                  database,
+                  Synchronous.NORMAL,
+                  Duration.ofSeconds(5),
+                  THREADS,
+                  Duration.ZERO,
+                  each));
+        }
+      }
     }
   }
 }

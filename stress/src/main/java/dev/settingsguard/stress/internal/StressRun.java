@@ -8,6 +8,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Runs the matrix: for each cell a fresh seeded database file, an invariant watcher, and the load
@@ -15,17 +17,34 @@ import java.util.function.Consumer;
  */
 public final class StressRun implements AutoCloseable {
 
+  private static final Logger LOG = LoggerFactory.getLogger(StressRun.class);
+
   /** Between telling prepared children the start time and that time: a line on a pipe. */
   private static final Duration START_LEAD = Duration.ofMillis(50);
 
   /** Seeding, watcher start and stop, per cell: measured, for the estimate only. */
   private static final Duration CELL_OVERHEAD = Duration.ofMillis(200);
 
-  /** Start and warm-up of the child JVMs, measured, for the estimate only. */
-  private static final Duration CHILD_STARTUP = Duration.ofSeconds(5);
+  /** Start and JIT warm-up of the child JVMs, measured, for the estimate only. */
+  private static final Duration CHILD_STARTUP = Duration.ofSeconds(14);
 
-  /** JIT warm-up per contender and workload, before the first cell. */
-  private static final Duration WARMUP_EACH = Duration.ofMillis(500);
+  /** JIT warm-up per contender and workload and round, before the first cell. */
+  private static final Duration WARMUP_EACH = Duration.ofMillis(250);
+
+  /** The bound on the JIT warm-up, and the rounds it typically takes, for the estimate. */
+  private static final Duration WARMUP_AT_MOST = Duration.ofSeconds(8);
+
+  private static final int WARMUP_ROUNDS_TYPICAL = 3;
+
+  /**
+   * Unmeasured run of the children per contender and workload, all sharing one file, before the
+   * first multi-process cell: alone, a child never takes the paths that contention with other
+   * processes takes, and their compilation ran into the measured windows.
+   */
+  private static final Duration CHILD_WARMUP_EACH = Duration.ofMillis(400);
+
+  /** Threads per child in that warm-up run. */
+  private static final int CHILD_WARMUP_THREADS = 4;
 
   /**
    * Everything a run needs to know.
@@ -71,13 +90,16 @@ public final class StressRun implements AutoCloseable {
   public static Duration estimate(Plan plan) {
     List<Cell> cells = plan.cells();
     long warmups = cells.stream().map(c -> c.contender().name() + c.workload()).distinct().count();
+    long childWarmups = multiProcessPairs(cells).size();
     Duration children =
-        cells.stream().anyMatch(c -> c.processes() > 1) ? CHILD_STARTUP : Duration.ZERO;
+        childWarmups == 0
+            ? Duration.ZERO
+            : CHILD_STARTUP.plus(CHILD_WARMUP_EACH.plus(CELL_OVERHEAD).multipliedBy(childWarmups));
     return plan.warmup()
         .plus(plan.duration())
         .plus(CELL_OVERHEAD)
         .multipliedBy(cells.size())
-        .plus(WARMUP_EACH.multipliedBy(warmups))
+        .plus(WARMUP_EACH.multipliedBy(warmups * WARMUP_ROUNDS_TYPICAL))
         .plus(children)
         .plus(plan.probeHold());
   }
@@ -91,10 +113,19 @@ public final class StressRun implements AutoCloseable {
    */
   public List<CellResult> measure(Consumer<CellResult> onCell) throws InterruptedException {
     List<Cell> cells = plan.cells();
-    JitWarmup.run(
-        cells.stream().map(Cell::contender).distinct().toList(),
-        cells.stream().map(Cell::workload).distinct().toList(),
-        WARMUP_EACH);
+    long start = System.nanoTime();
+    int rounds =
+        JitWarmup.run(
+            cells.stream().map(Cell::contender).distinct().toList(),
+            cells.stream().map(Cell::workload).distinct().toList(),
+            WARMUP_EACH,
+            WARMUP_AT_MOST);
+    LOG.info("JIT warm-up: {} rounds in {} ms", rounds, (System.nanoTime() - start) / 1_000_000);
+    start = System.nanoTime();
+    if (warmUpChildren(cells)) {
+      LOG.info(
+          "Child JVMs started and warmed up in {} ms", (System.nanoTime() - start) / 1_000_000);
+    }
     List<CellResult> results = new ArrayList<>();
     int index = 0;
     for (Cell cell : plan.cells()) {
@@ -103,6 +134,44 @@ public final class StressRun implements AutoCloseable {
       onCell.accept(result);
     }
     return results;
+  }
+
+  /** The first cell of each contender and workload measured with several processes. */
+  private static List<Cell> multiProcessPairs(List<Cell> cells) {
+    List<Cell> firsts = new ArrayList<>();
+    for (Cell cell : cells) {
+      if (cell.processes() > 1
+          && firsts.stream()
+              .noneMatch(
+                  c -> c.contender() == cell.contender() && c.workload() == cell.workload())) {
+        firsts.add(cell);
+      }
+    }
+    return firsts;
+  }
+
+  /**
+   * @return whether there were children to warm up
+   */
+  private boolean warmUpChildren(List<Cell> cells) throws InterruptedException {
+    List<Cell> pairs = multiProcessPairs(cells);
+    int index = 0;
+    for (Cell cell : pairs) {
+      Path database = directory.resolve("child-warmup-" + ++index + ".db");
+      SeedData.write(database, plan.synchronous());
+      inChildren(
+          new LoadRequest(
+              cell.contender(),
+              cell.workload(),
+              database,
+              plan.synchronous(),
+              plan.lockTimeout(),
+              CHILD_WARMUP_THREADS,
+              Duration.ZERO,
+              CHILD_WARMUP_EACH),
+          cell.processes());
+    }
+    return !pairs.isEmpty();
   }
 
   /**
@@ -120,7 +189,9 @@ public final class StressRun implements AutoCloseable {
     SeedData.write(database, plan.synchronous());
     try (InvariantWatcher watcher = InvariantWatcher.start(database)) {
       LoadResult load =
-          cell.processes() == 1 ? LoadRun.run(request(cell, database)) : inChildren(cell, database);
+          cell.processes() == 1
+              ? LoadRun.run(request(cell, database))
+              : inChildren(request(cell, database), cell.processes());
       return new CellResult(cell, load, watcher.stop());
     }
   }
@@ -129,10 +200,9 @@ public final class StressRun implements AutoCloseable {
    * Every child first opens its store and starts its threads; only then do all start together, so
    * their measured windows coincide however long the preparation took.
    */
-  private LoadResult inChildren(Cell cell, Path database) throws InterruptedException {
-    startChildren(cell.processes());
-    List<ChildProcess> active = children.subList(0, cell.processes());
-    LoadRequest request = request(cell, database);
+  private LoadResult inChildren(LoadRequest request, int processes) throws InterruptedException {
+    startChildren(processes);
+    List<ChildProcess> active = children.subList(0, processes);
     for (ChildProcess child : active) {
       child.prepare(request);
     }
@@ -145,8 +215,8 @@ public final class StressRun implements AutoCloseable {
     }
     Duration timeout =
         START_LEAD
-            .plus(plan.warmup())
-            .plus(plan.duration())
+            .plus(request.warmup())
+            .plus(request.duration())
             .plus(plan.lockTimeout())
             .plusSeconds(30);
     List<LoadResult> results = new ArrayList<>();
