@@ -11,9 +11,10 @@ public enum Strategy {
    */
   NONE,
   /**
-   * A fair {@code ReentrantLock} shared by every store on the same canonical database path in this
-   * JVM. Safe across threads and crashes; does not exclude other processes, whose commits make this
-   * process's read-then-write operations fail with {@code SettingsBusyException}.
+   * A {@code ReentrantLock} shared by every store on the same canonical database path in this JVM,
+   * whose holder runs the writes queued behind it in arrival order, batched under one commit. Safe
+   * across threads and crashes; does not exclude other processes, whose commits make this process's
+   * read-then-write operations fail with {@code SettingsBusyException}.
    */
   JVM_LOCK,
   /**

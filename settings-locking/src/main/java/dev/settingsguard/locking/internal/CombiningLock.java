@@ -23,12 +23,13 @@ import java.util.function.Supplier;
  * After {@link #MAX_COMBINED} operations of others it hands the role to the thread at the head of
  * the queue, so no caller runs others' writes for long.
  *
- * <p>Consecutive queued operations that share a batch scope run as one batch inside it: the scope
- * is what the guards below this lock do around one operation (the SQLite transaction, the file
- * lock), entered once for the batch, and each operation then re-enters those guards cheaply (a
- * savepoint). Nobody learns an outcome before the batch's scope has ended, so a result is only
- * returned once its write is committed; if the scope itself fails, e.g. its commit, every operation
- * that had succeeded in the batch gets that failure.
+ * <p>Operations run in batches inside their batch scope: what the guards below this lock do around
+ * one operation (the SQLite transaction, the file lock), entered once per batch, which each
+ * operation then re-enters cheaply (a savepoint). A batch takes the queued operations that share
+ * the head's scope, and those of that scope queued while it waits to enter the scope or runs, up to
+ * {@link #MAX_BATCH}. Nobody learns an outcome before the batch's scope has ended, so a result is
+ * only returned once its write is committed; if the scope itself fails, e.g. its commit, every
+ * operation that had succeeded in the batch gets that failure.
  *
  * <p>Waits end the way every strategy reports them: a {@link SettingsBusyException} naming the lock
  * when the operation has not started by the deadline, or on an interrupt, with the flag set again.
@@ -70,8 +71,8 @@ final class CombiningLock {
    * Runs the operation alone among this lock's operations, on this thread or on the thread
    * combining when it is its turn.
    *
-   * @param operation the whole write, as run alone
-   * @param batchScope what to run a batch of such operations in, each re-entering it
+   * @param operation the whole write, including the guards below this lock, which it re-enters
+   * @param batchScope those guards, entered once around the batch this operation runs in
    * @param timeout how long it may wait to start; refusals report it
    * @param <R> its result type
    * @return its result

@@ -20,7 +20,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * {@code FILE_LOCK}: an exclusive OS lock on a separate {@code <database>.lock} file, held for the
- * whole operation, so writers in every process on this host take turns.
+ * whole operation (or the whole batch of this JVM's queued operations), so writers in every process
+ * on this host take turns.
  *
  * <p>The lock is on its own file because closing any descriptor of a file drops every POSIX lock
  * the process holds on it, including SQLite's own locks on the database. An OS file lock belongs to

@@ -4,7 +4,8 @@ import java.util.function.Supplier;
 
 /**
  * What a strategy does around one write operation: acquire, run, release in {@code finally}. A
- * guard keeps the exact result and exception of what it wraps.
+ * guard keeps the exact result and exception of what it wraps, except that a write run in a batch
+ * with others fails with the batch's failure when the batch as a whole fails (its commit, say).
  */
 public interface WriteGuard extends AutoCloseable {
 

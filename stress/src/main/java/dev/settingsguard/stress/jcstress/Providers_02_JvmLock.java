@@ -16,8 +16,8 @@ import org.openjdk.jcstress.infra.results.III_Result;
  * How to run:
  *   java -jar stress/target/jcstress.jar -m quick -t Providers_02_JvmLock
  *
- * JVM_LOCK: a fair lock per database file, shared in the JVM, serialises whole operations,
- * each in one deferred transaction.
+ * JVM_LOCK: a lock per database file, shared in the JVM, serialises whole operations, each in
+ * one deferred transaction (or a savepoint of one, when its holder batches queued writes).
  *
  * Outcomes are (activator, replacer, arbiter): the active providers the activator sees right
  * after activating beta, those the replacer sees right after deleting the active alpha and adding
