@@ -185,6 +185,11 @@ public final class SqliteDatabase implements AutoCloseable {
           transaction.set(TransactionState.OPEN);
           try {
             R result = work.get();
+            if (transaction.get() == TransactionState.ROLLED_BACK) {
+              // A nested failure could not be undone alone; whatever is left must not commit.
+              throw new SettingsStorageException(
+                  "A write in a transaction on " + path + " could not be undone on its own", null);
+            }
             handle.execute("COMMIT");
             return result;
           } catch (RuntimeException | Error failure) {
@@ -197,9 +202,10 @@ public final class SqliteDatabase implements AutoCloseable {
   }
 
   /**
-   * If rolling back to the savepoint fails, SQLite has rolled back the whole transaction (it does
-   * after some errors, e.g. a full disk): the state says so, and nothing more runs in it, since
-   * each later statement would commit on its own.
+   * If rolling back to the savepoint fails, SQLite has usually rolled back the whole transaction
+   * (it does after some errors, e.g. a full disk): the state says so, nothing more runs in it,
+   * since each later statement would commit on its own, and the enclosing transaction rolls back
+   * instead of committing, in case the failed work's steps are still there.
    */
   private <R> R inSavepoint(Supplier<R> work) {
     return withHandle(

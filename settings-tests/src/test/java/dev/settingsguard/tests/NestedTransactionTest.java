@@ -87,6 +87,39 @@ class NestedTransactionTest {
     }
   }
 
+  @Test
+  void aNestedWriteThatCannotBeUndoneAloneIsNeverCommitted() {
+    try (SqliteDatabase database = open();
+        JdbiSettingsStore store = new JdbiSettingsStore(database)) {
+      assertThatThrownBy(
+              () ->
+                  database.inTransaction(
+                      TransactionBegin.IMMEDIATE,
+                      () -> {
+                        store.setSetting("before", "undone");
+                        assertThatThrownBy(
+                                () ->
+                                    database.inTransaction(
+                                        null,
+                                        () -> {
+                                          store.setSetting("failed", "must not be committed");
+                                          // Its savepoint is gone: ROLLBACK TO fails, while the
+                                          // transaction and this write are still there.
+                                          database.withHandle(
+                                              handle -> handle.execute("RELEASE operation"));
+                                          throw new ProviderNotFoundException(42);
+                                        }))
+                            .isInstanceOf(ProviderNotFoundException.class);
+                        return null;
+                      }))
+          .isInstanceOf(SettingsStorageException.class)
+          .hasMessageContaining("could not be undone on its own");
+
+      assertThat(store.getSetting("failed")).isEmpty();
+      assertThat(store.getSetting("before")).isEmpty();
+    }
+  }
+
   /** What SQLite does on some errors, e.g. a full disk: it ends the whole transaction itself. */
   private static Object rollBackAll(SqliteDatabase database) {
     database.withHandle(handle -> handle.execute("ROLLBACK"));
