@@ -144,9 +144,10 @@ final class CombiningLock {
       runBatch(batch);
       for (int i = batch.size() - 1; i >= 0; i--) {
         Request<?> request = batch.get(i);
-        if (request != own && request.refusedByInterruptOf(self)) {
-          // Our interrupt, not its caller's, refused it, so it never ran: queue it again, in
-          // its place (backwards, so the batch keeps its order).
+        if (request.refusedByAnotherThreadsInterrupt()) {
+          // The interrupt of the thread that ran it, not its caller's, refused it, and nothing of
+          // it was committed: queue it again, in its place (backwards, so the batch keeps its
+          // order).
           request.requeue();
           queue.addFirst(request);
         } else {
@@ -195,9 +196,14 @@ final class CombiningLock {
     try {
       scope.around(
           () -> {
+            boolean anyFailed = false;
             for (int i = 0; i < batch.size(); i++) {
-              batch.get(i).execute();
-              if (i == batch.size() - 1) {
+              Request<?> request = batch.get(i);
+              request.execute();
+              anyFailed |= request.failure != null;
+              // After a failure the transaction may be unusable (rolled back, a stale snapshot):
+              // writes still queued wait for the next batch rather than join this one.
+              if (i == batch.size() - 1 && !anyFailed) {
                 claimQueued(batch, scope);
               }
             }
@@ -250,6 +256,7 @@ final class CombiningLock {
     private volatile int state = PENDING;
     private R result;
     private Throwable failure;
+    private boolean refusedByAnotherThreadsInterrupt;
 
     Request(Supplier<R> operation, WriteGuard batchScope, Thread caller) {
       this.operation = operation;
@@ -273,13 +280,20 @@ final class CombiningLock {
       return state == DONE;
     }
 
-    /** Runs the operation, keeping whatever it returns or throws; {@link #finish} publishes it. */
+    /**
+     * Runs the operation, keeping whatever it returns or throws; {@link #finish} publishes it. It
+     * may run again after a refusal that {@link #refusedByAnotherThreadsInterrupt} says its caller
+     * must not see; the last run's outcome is the one that counts.
+     */
     void execute() {
+      result = null;
+      failure = null;
       try {
         result = operation.get();
       } catch (RuntimeException | Error thrown) {
         failure = thrown;
       }
+      refusedByAnotherThreadsInterrupt = isRefusalByInterruptOfRunningThread(failure);
     }
 
     /** Nothing of a batch is committed when its scope fails, whatever each operation returned. */
@@ -287,15 +301,30 @@ final class CombiningLock {
       if (failure == null) {
         result = null;
         failure = scopeFailure;
+        refusedByAnotherThreadsInterrupt = isRefusalByInterruptOfRunningThread(scopeFailure);
       }
     }
 
-    boolean refusedByInterruptOf(Thread combiner) {
-      return failure instanceof SettingsBusyException && combiner.isInterrupted();
+    /**
+     * A refusal caused by the interrupt of the thread running the operation when that is not its
+     * caller: the combiner, or the combiner of another lock running this lock's batch in its scope.
+     * Decided on the running thread, at once, before anything can clear its flag.
+     */
+    private boolean isRefusalByInterruptOfRunningThread(Throwable outcome) {
+      Thread running = Thread.currentThread();
+      return outcome instanceof SettingsBusyException
+          && running != caller
+          && running.isInterrupted();
+    }
+
+    boolean refusedByAnotherThreadsInterrupt() {
+      return refusedByAnotherThreadsInterrupt;
     }
 
     void requeue() {
+      result = null;
       failure = null;
+      refusedByAnotherThreadsInterrupt = false;
       state = PENDING;
     }
 
