@@ -6,13 +6,10 @@ import dev.settingsguard.core.SettingsBusyException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.locks.LockSupport;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -31,21 +28,21 @@ class CombiningLockTest {
   private final CombiningLock lock = new CombiningLock("test lock");
   private final CountingScope scope = new CountingScope();
   private final CountDownLatch releaseFirst = new CountDownLatch(1);
-  private final List<Thread> callers = new ArrayList<>();
+  private final List<LockCaller> callers = new ArrayList<>();
 
   @AfterEach
   void releaseEveryone() throws InterruptedException {
     releaseFirst.countDown();
-    for (Thread caller : callers) {
-      caller.join(10_000);
+    for (LockCaller caller : callers) {
+      caller.thread.join(10_000);
     }
   }
 
   @Test
   void operationsQueuedWhileTheHolderRunsJoinItsBatchInArrivalOrder() throws Exception {
-    CompletableFuture<String> first = holdTheLock();
+    LockCaller first = holdTheLock();
     List<String> ran = new ArrayList<>();
-    List<CompletableFuture<String>> queued = new ArrayList<>();
+    List<LockCaller> queued = new ArrayList<>();
     for (int i = 0; i < 5; i++) {
       String name = "op-" + i;
       queued.add(
@@ -60,9 +57,9 @@ class CombiningLockTest {
 
     releaseFirst.countDown();
 
-    assertThat(first.get()).isEqualTo("first");
+    assertThat(first.outcome.get()).isEqualTo("first");
     for (int i = 0; i < 5; i++) {
-      assertThat(queued.get(i).get()).isEqualTo("op-" + i);
+      assertThat(queued.get(i).outcome.get()).isEqualTo("op-" + i);
     }
     assertThat(ran).containsExactly("op-0", "op-1", "op-2", "op-3", "op-4");
     assertThat(scope.entered).as("one scope for the holder and the five it queued").hasValue(1);
@@ -71,23 +68,23 @@ class CombiningLockTest {
 
   @Test
   void eachCallerInABatchGetsItsOwnResultOrException() throws Exception {
-    CompletableFuture<String> first = holdTheLock();
-    CompletableFuture<String> fine = queue(() -> "fine", scope, LONG);
-    CompletableFuture<String> failing =
+    LockCaller first = holdTheLock();
+    LockCaller fine = queue(() -> "fine", scope, LONG);
+    LockCaller failing =
         queue(
             () -> {
               throw new IllegalArgumentException("only mine");
             },
             scope,
             LONG);
-    CompletableFuture<String> alsoFine = queue(() -> "also fine", scope, LONG);
+    LockCaller alsoFine = queue(() -> "also fine", scope, LONG);
 
     releaseFirst.countDown();
 
-    first.get();
-    assertThat(fine.get()).isEqualTo("fine");
-    assertThat(failure(failing)).isInstanceOf(IllegalArgumentException.class);
-    assertThat(alsoFine.get()).isEqualTo("also fine");
+    first.outcome.get();
+    assertThat(fine.outcome.get()).isEqualTo("fine");
+    assertThat(failing.failure()).isInstanceOf(IllegalArgumentException.class);
+    assertThat(alsoFine.outcome.get()).isEqualTo("also fine");
     assertThat(scope.entered).hasValue(1);
   }
 
@@ -95,9 +92,9 @@ class CombiningLockTest {
   void whenTheBatchScopeFailsEveryOperationThatSucceededInItGetsThatFailure() throws Exception {
     RuntimeException commitFailure = new IllegalStateException("commit failed");
     scope.failAfterBatchWith(commitFailure);
-    CompletableFuture<String> first = holdTheLock();
-    CompletableFuture<String> succeeded = queue(() -> "not committed", scope, LONG);
-    CompletableFuture<String> failedItself =
+    LockCaller first = holdTheLock();
+    LockCaller succeeded = queue(() -> "not committed", scope, LONG);
+    LockCaller failedItself =
         queue(
             () -> {
               throw new IllegalArgumentException("its own failure");
@@ -107,16 +104,16 @@ class CombiningLockTest {
 
     releaseFirst.countDown();
 
-    assertThat(failure(first)).isSameAs(commitFailure);
-    assertThat(failure(succeeded)).isSameAs(commitFailure);
-    assertThat(failure(failedItself)).isInstanceOf(IllegalArgumentException.class);
+    assertThat(first.failure()).isSameAs(commitFailure);
+    assertThat(succeeded.failure()).isSameAs(commitFailure);
+    assertThat(failedItself.failure()).isInstanceOf(IllegalArgumentException.class);
   }
 
   @Test
   void operationsWithDifferentScopesAreNotBatchedTogether() throws Exception {
     CountingScope otherScope = new CountingScope();
-    CompletableFuture<String> first = holdTheLock();
-    List<CompletableFuture<String>> queued = new ArrayList<>();
+    LockCaller first = holdTheLock();
+    List<LockCaller> queued = new ArrayList<>();
     queued.add(queue(() -> "a1", scope, LONG));
     queued.add(queue(() -> "a2", scope, LONG));
     queued.add(queue(() -> "b1", otherScope, LONG));
@@ -124,9 +121,9 @@ class CombiningLockTest {
 
     releaseFirst.countDown();
 
-    first.get();
-    for (CompletableFuture<String> future : queued) {
-      future.get();
+    first.outcome.get();
+    for (LockCaller caller : queued) {
+      caller.outcome.get();
     }
     assertThat(scope.ranInside).as("the holder, a1, a2").hasValue(3);
     assertThat(otherScope.ranInside).as("b1, b2").hasValue(2);
@@ -135,9 +132,9 @@ class CombiningLockTest {
 
   @Test
   void aPendingOperationIsRefusedAtTheTimeoutAndNeverRuns() throws Exception {
-    CompletableFuture<String> first = holdTheLock();
+    LockCaller first = holdTheLock();
     AtomicBoolean ran = new AtomicBoolean();
-    CompletableFuture<String> refused =
+    LockCaller refused =
         queue(
             () -> {
               ran.set(true);
@@ -146,38 +143,35 @@ class CombiningLockTest {
             scope,
             Duration.ofMillis(200));
 
-    assertThat(failure(refused))
+    assertThat(refused.failure())
         .isInstanceOf(SettingsBusyException.class)
         .hasMessageContaining("test lock");
     releaseFirst.countDown();
-    first.get();
+    first.outcome.get();
     assertThat(ran).as("a refused operation never runs").isFalse();
   }
 
   @Test
   void anInterruptedWaiterIsRefusedWithItsFlagSetAndItsOperationNeverRuns() throws Exception {
-    CompletableFuture<String> first = holdTheLock();
+    LockCaller first = holdTheLock();
     AtomicBoolean ran = new AtomicBoolean();
-    AtomicBoolean flagAfterwards = new AtomicBoolean();
-    CompletableFuture<String> interrupted =
+    LockCaller interrupted =
         queue(
             () -> {
               ran.set(true);
               return "late";
             },
             scope,
-            LONG,
-            flagAfterwards);
-    Thread waiter = callers.get(callers.size() - 1);
+            LONG);
 
-    waiter.interrupt();
+    interrupted.thread.interrupt();
 
-    assertThat(failure(interrupted))
+    assertThat(interrupted.failure())
         .isInstanceOf(SettingsBusyException.class)
         .hasMessageContaining("wait interrupted");
-    assertThat(flagAfterwards).as("interrupt flag set again").isTrue();
+    assertThat(interrupted.interruptedAfterwards).as("interrupt flag set again").isTrue();
     releaseFirst.countDown();
-    first.get();
+    first.outcome.get();
     assertThat(ran).isFalse();
   }
 
@@ -189,87 +183,60 @@ class CombiningLockTest {
     CountingScope waitingScope = new CountingScope();
     CountDownLatch scopeWaiting = new CountDownLatch(1);
     waitingScope.waitInterruptiblyOnFirstEntry(scopeWaiting);
-    AtomicBoolean combinerFlag = new AtomicBoolean();
-    CompletableFuture<String> first = holdTheLock(combinerFlag);
-    Thread combiner = callers.get(0);
-    CompletableFuture<String> second = queue(() -> "second", waitingScope, LONG);
-    CompletableFuture<String> third = queue(() -> "third", waitingScope, LONG);
+    LockCaller first = holdTheLock();
+    LockCaller second = queue(() -> "second", waitingScope, LONG);
+    LockCaller third = queue(() -> "third", waitingScope, LONG);
     releaseFirst.countDown();
     assertThat(scopeWaiting.await(10, TimeUnit.SECONDS))
         .as("the combiner waits in the scope")
         .isTrue();
 
-    combiner.interrupt();
+    first.thread.interrupt();
 
-    assertThat(first.get()).as("the combiner's own operation had finished").isEqualTo("first");
-    assertThat(combinerFlag).as("the combiner keeps its interrupt").isTrue();
-    assertThat(second.get()).isEqualTo("second");
-    assertThat(third.get()).isEqualTo("third");
+    assertThat(first.outcome.get())
+        .as("the combiner's own operation had finished")
+        .isEqualTo("first");
+    assertThat(first.interruptedAfterwards).as("the combiner keeps its interrupt").isTrue();
+    assertThat(second.outcome.get()).isEqualTo("second");
+    assertThat(third.outcome.get()).isEqualTo("third");
     assertThat(waitingScope.entered).as("entered again by the next combiner").hasValue(2);
     assertThat(waitingScope.ranInside).hasValue(2);
   }
 
   @Test
   void anOperationThatRunsAnotherUnderTheSameLockRunsItDirectly() throws Exception {
-    CompletableFuture<String> outer =
+    LockCaller outer =
         queue(() -> lock.run(() -> "inner", scope, Duration.ofMillis(100)), scope, LONG);
 
-    assertThat(outer.get()).isEqualTo("inner");
+    assertThat(outer.outcome.get()).isEqualTo("inner");
   }
 
   /** Starts a caller whose operation holds the lock until {@code releaseFirst}. */
-  private CompletableFuture<String> holdTheLock() throws InterruptedException {
-    return holdTheLock(new AtomicBoolean());
-  }
-
-  private CompletableFuture<String> holdTheLock(AtomicBoolean flagAfterwards)
-      throws InterruptedException {
+  private LockCaller holdTheLock() throws InterruptedException {
     CountDownLatch holding = new CountDownLatch(1);
-    CompletableFuture<String> first =
+    LockCaller first =
         start(
             () -> {
               holding.countDown();
-              awaitUninterruptibly(releaseFirst);
+              LockCaller.awaitUninterruptibly(releaseFirst);
               return "first";
             },
             scope,
-            LONG,
-            flagAfterwards);
+            LONG);
     assertThat(holding.await(10, TimeUnit.SECONDS)).isTrue();
     return first;
-  }
-
-  private CompletableFuture<String> queue(
-      Supplier<String> operation, WriteGuard batchScope, Duration timeout) {
-    return queue(operation, batchScope, timeout, new AtomicBoolean());
   }
 
   /**
    * Starts a caller and returns once it is parked in the lock's queue (or has finished), so callers
    * queue in the order this is called.
    */
-  private CompletableFuture<String> queue(
-      Supplier<String> operation,
-      WriteGuard batchScope,
-      Duration timeout,
-      AtomicBoolean flagAfterwards) {
-    CompletableFuture<String> outcome = start(operation, batchScope, timeout, flagAfterwards);
-    Thread caller = callers.get(callers.size() - 1);
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (!outcome.isDone() && LockSupport.getBlocker(caller) != lock) {
-      assertThat(System.nanoTime() - deadline).as("%s never queued", caller).isNegative();
-      Thread.onSpinWait();
-    }
-    return outcome;
+  private LockCaller queue(Supplier<String> operation, WriteGuard batchScope, Duration timeout) {
+    return start(operation, batchScope, timeout).awaitParkedOn(lock);
   }
 
   /** Runs {@code operation} under the lock on a new caller thread. */
-  private CompletableFuture<String> start(
-      Supplier<String> operation,
-      WriteGuard batchScope,
-      Duration timeout,
-      AtomicBoolean flagAfterwards) {
-    CompletableFuture<String> outcome = new CompletableFuture<>();
+  private LockCaller start(Supplier<String> operation, WriteGuard batchScope, Duration timeout) {
     Supplier<String> counted =
         () -> {
           if (batchScope instanceof CountingScope counting && counting.inside) {
@@ -277,48 +244,10 @@ class CombiningLockTest {
           }
           return operation.get();
         };
-    Thread caller =
-        new Thread(
-            () -> {
-              String result;
-              try {
-                result = lock.run(counted, batchScope, timeout);
-              } catch (RuntimeException failure) {
-                flagAfterwards.set(Thread.currentThread().isInterrupted());
-                outcome.completeExceptionally(failure);
-                return;
-              }
-              flagAfterwards.set(Thread.currentThread().isInterrupted());
-              outcome.complete(result);
-            },
-            "caller-" + callers.size());
+    LockCaller caller =
+        LockCaller.start("caller-" + callers.size(), () -> lock.run(counted, batchScope, timeout));
     callers.add(caller);
-    caller.start();
-    return outcome;
-  }
-
-  private static Throwable failure(CompletableFuture<String> future) throws InterruptedException {
-    try {
-      future.get();
-    } catch (ExecutionException expected) {
-      return expected.getCause();
-    }
-    throw new AssertionError("expected a failure, got " + future.join());
-  }
-
-  private static void awaitUninterruptibly(CountDownLatch latch) {
-    boolean interrupted = false;
-    while (true) {
-      try {
-        latch.await();
-        break;
-      } catch (InterruptedException e) {
-        interrupted = true;
-      }
-    }
-    if (interrupted) {
-      Thread.currentThread().interrupt();
-    }
+    return caller;
   }
 
   /**
