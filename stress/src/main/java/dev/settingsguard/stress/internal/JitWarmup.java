@@ -56,6 +56,29 @@ final class JitWarmup {
     }
   }
 
+  /**
+   * An unmeasured warm-up run: {@link #THREADS} threads from the first instant, so the contended
+   * paths run too.
+   *
+   * @param contender what to run
+   * @param workload how
+   * @param database a seeded file
+   * @param synchronous the commit durability
+   * @param lockTimeout the bound on each wait for a lock
+   * @param duration how long
+   * @return the request
+   */
+  static LoadRequest request(
+      Contender contender,
+      Workload workload,
+      Path database,
+      Synchronous synchronous,
+      Duration lockTimeout,
+      Duration duration) {
+    return new LoadRequest(
+        contender, workload, database, synchronous, lockTimeout, THREADS, Duration.ZERO, duration);
+  }
+
   private static void runRound(
       List<Contender> contenders, List<Workload> workloads, Duration each, Path database)
       throws InterruptedException {
@@ -63,15 +86,8 @@ final class JitWarmup {
       for (Contender contender : contenders) {
         if (contender.isStore() || workload == Workload.ACTIVATE) {
           LoadRun.run(
-              new LoadRequest(
-                  contender,
-                  workload,
-                  database,
-                  Synchronous.NORMAL,
-                  Duration.ofSeconds(5),
-                  THREADS,
-                  Duration.ZERO,
-                  each));
+              request(
+                  contender, workload, database, Synchronous.NORMAL, Duration.ofSeconds(5), each));
         }
       }
     }

@@ -6,7 +6,9 @@ import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -42,9 +44,6 @@ public final class StressRun implements AutoCloseable {
    * processes takes, and their compilation ran into the measured windows.
    */
   private static final Duration CHILD_WARMUP_EACH = Duration.ofMillis(400);
-
-  /** Threads per child in that warm-up run. */
-  private static final int CHILD_WARMUP_THREADS = 4;
 
   /**
    * Everything a run needs to know.
@@ -138,16 +137,13 @@ public final class StressRun implements AutoCloseable {
 
   /** The first cell of each contender and workload measured with several processes. */
   private static List<Cell> multiProcessPairs(List<Cell> cells) {
-    List<Cell> firsts = new ArrayList<>();
+    Map<String, Cell> firsts = new LinkedHashMap<>();
     for (Cell cell : cells) {
-      if (cell.processes() > 1
-          && firsts.stream()
-              .noneMatch(
-                  c -> c.contender() == cell.contender() && c.workload() == cell.workload())) {
-        firsts.add(cell);
+      if (cell.processes() > 1) {
+        firsts.putIfAbsent(cell.contender().name() + cell.workload(), cell);
       }
     }
-    return firsts;
+    return List.copyOf(firsts.values());
   }
 
   /**
@@ -160,14 +156,12 @@ public final class StressRun implements AutoCloseable {
       Path database = directory.resolve("child-warmup-" + ++index + ".db");
       SeedData.write(database, plan.synchronous());
       inChildren(
-          new LoadRequest(
+          JitWarmup.request(
               cell.contender(),
               cell.workload(),
               database,
               plan.synchronous(),
               plan.lockTimeout(),
-              CHILD_WARMUP_THREADS,
-              Duration.ZERO,
               CHILD_WARMUP_EACH),
           cell.processes());
     }
