@@ -6,16 +6,16 @@ import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 
 /**
  * The child-process side of a multi-process measurement, speaking one line at a time on stdin and
- * stdout. It warms up every contender and says {@code ready}. Then, for each {@link LoadRequest}
- * line, it prepares the run and says {@code prepared}; on {@code start <epoch millis>} it runs from
- * that instant and answers one {@code result} line. Any failure is answered with an {@code error}
- * line instead. It ends at end of input, when the harness closes its stdin.
+ * stdout. It says {@code ready} once started. Then, for each {@link LoadRequest} line, it prepares
+ * the run and says {@code prepared}; on {@code start <epoch millis>} it runs from that instant and
+ * answers one {@code result} line. The harness warms the children up with such requests too, all
+ * children at once, so they compile the paths that contention between processes takes. Any failure
+ * is answered with an {@code error} line instead. It ends at end of input, when the harness closes
+ * its stdin.
  */
 public final class ChildWorker {
 
@@ -24,11 +24,6 @@ public final class ChildWorker {
   static final String START = "start ";
   static final String RESULT = "result ";
   static final String ERROR = "error ";
-
-  /** JIT warm-up per contender and workload and round, and its bound. */
-  private static final Duration WARMUP_EACH = Duration.ofMillis(150);
-
-  private static final Duration WARMUP_AT_MOST = Duration.ofSeconds(12);
 
   private ChildWorker() {}
 
@@ -42,8 +37,6 @@ public final class ChildWorker {
    */
   public static void serve(InputStream stdin, PrintStream stdout)
       throws IOException, InterruptedException {
-    JitWarmup.run(
-        List.of(Contender.values()), List.of(Workload.values()), WARMUP_EACH, WARMUP_AT_MOST);
     answer(stdout, READY);
     BufferedReader lines = new BufferedReader(new InputStreamReader(stdin, StandardCharsets.UTF_8));
     String request;

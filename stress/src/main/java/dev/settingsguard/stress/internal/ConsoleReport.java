@@ -6,7 +6,8 @@ import java.util.Locale;
 /** The run's results as plain-text tables. */
 public final class ConsoleReport {
 
-  private static final String ROW = "%-8s  %-16s  %5s  %7s  %10s  %8s  %8s  %8s  %7s  %7s  %s%n";
+  private static final String ROW =
+      "%-8s  %-16s  %5s  %7s  %10s  %8s  %8s  %8s  %7s  %7s  %6s  %s%n";
 
   private ConsoleReport() {}
 
@@ -35,6 +36,7 @@ public final class ConsoleReport {
         "MAX ms",
         "BUSY",
         "FAILED",
+        "JIT ms",
         "INVARIANT");
     for (CellResult result : report.results()) {
       LoadResult load = result.load();
@@ -51,6 +53,7 @@ public final class ConsoleReport {
           StressReport.millis(load.latencies().maxNanos()),
           load.busy(),
           load.failed(),
+          load.compileMillis(),
           StressReport.watchSummary(result));
     }
     out.println();

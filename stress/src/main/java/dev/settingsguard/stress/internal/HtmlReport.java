@@ -170,6 +170,7 @@ public final class HtmlReport {
     html.append("<h2>All cells</h2><table><tr><th class='l'>workload</th>")
         .append("<th class='l'>contender</th><th>processes</th><th>threads</th><th>ops/s</th>")
         .append("<th>p50 ms</th><th>p99 ms</th><th>max ms</th><th>busy</th><th>failed</th>")
+        .append("<th>JIT ms</th>")
         .append("<th>watcher polls</th><th class='l'>invariant</th></tr>");
     for (CellResult result : report.results()) {
       LoadResult load = result.load();
@@ -178,7 +179,7 @@ public final class HtmlReport {
           fmt(
               "<tr><td class='l'>%s</td><td class='l'>%s</td><td>%d</td><td>%d</td>"
                   + "<td>%,.0f</td><td>%s</td><td>%s</td><td>%s</td><td>%d</td><td>%d</td>"
-                  + "<td>%d</td><td class='l %s'>%s</td></tr>",
+                  + "<td>%d</td><td>%d</td><td class='l %s'>%s</td></tr>",
               result.cell().workload(),
               result.cell().contender(),
               result.cell().processes(),
@@ -189,6 +190,7 @@ public final class HtmlReport {
               StressReport.millis(load.latencies().maxNanos()),
               load.busy(),
               load.failed(),
+              load.compileMillis(),
               result.watch().polls(),
               result.brokenPromise() ? "BROKEN" : "",
               escape(watch)));

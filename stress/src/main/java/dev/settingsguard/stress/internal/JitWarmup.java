@@ -47,13 +47,21 @@ final class JitWarmup {
         runRound(contenders, workloads, each, database);
         rounds++;
         long compiledMillis = compiler.getTotalCompilationTime() - compiledBefore;
-        long roundMillis = (System.nanoTime() - roundStart) / 1_000_000;
-        settled = compiledMillis * 100 < roundMillis * SETTLED_PERCENT;
+        settled = settled(compiledMillis, (System.nanoTime() - roundStart) / 1_000_000);
       } while (!settled && System.nanoTime() - deadline < 0);
       return rounds;
     } finally {
       TempFiles.deleteTree(directory);
     }
+  }
+
+  /**
+   * @param compiledMillis how long the compiler ran in a round, summed over the JVMs that ran it
+   * @param roundMillis how long the round took
+   * @return whether that was little enough to stop warming up
+   */
+  static boolean settled(long compiledMillis, long roundMillis) {
+    return compiledMillis * 100 < roundMillis * SETTLED_PERCENT;
   }
 
   /**

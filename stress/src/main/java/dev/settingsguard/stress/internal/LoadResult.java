@@ -14,9 +14,16 @@ import java.util.Map;
  * @param busy operations refused for a lock timeout
  * @param failed operations that failed otherwise
  * @param latencies the latency of every attempt, completed or not
+ * @param compileMillis how long the JIT compiler ran during the window, summed over processes: a
+ *     cell in which it ran for long measured the compiler as much as the contender
  */
 public record LoadResult(
-    double opsPerSecond, long operations, long busy, long failed, LatencyHistogram latencies) {
+    double opsPerSecond,
+    long operations,
+    long busy,
+    long failed,
+    LatencyHistogram latencies,
+    long compileMillis) {
 
   /**
    * @param results one per process, each over its own window
@@ -28,14 +35,24 @@ public record LoadResult(
     long operations = 0;
     long busy = 0;
     long failed = 0;
+    long compileMillis = 0;
     for (LoadResult result : results) {
       rate += result.opsPerSecond;
       operations += result.operations;
       busy += result.busy;
       failed += result.failed;
       latencies.add(result.latencies);
+      compileMillis += result.compileMillis;
     }
-    return new LoadResult(rate, operations, busy, failed, latencies);
+    return new LoadResult(rate, operations, busy, failed, latencies, compileMillis);
+  }
+
+  /**
+   * @param millis the JIT compiler's time in the window, measured by the process
+   * @return this result with that compile time
+   */
+  LoadResult withCompileMillis(long millis) {
+    return new LoadResult(opsPerSecond, operations, busy, failed, latencies, millis);
   }
 
   String toLine() {
@@ -45,6 +62,7 @@ public record LoadResult(
     fields.put("busy", Long.toString(busy));
     fields.put("failed", Long.toString(failed));
     fields.put("latencies", latencies.encode());
+    fields.put("compileMillis", Long.toString(compileMillis));
     return KeyValueLine.format(fields);
   }
 
@@ -55,6 +73,7 @@ public record LoadResult(
         Long.parseLong(required(fields, "operations")),
         Long.parseLong(required(fields, "busy")),
         Long.parseLong(required(fields, "failed")),
-        LatencyHistogram.decode(required(fields, "latencies")));
+        LatencyHistogram.decode(required(fields, "latencies")),
+        Long.parseLong(required(fields, "compileMillis")));
   }
 }

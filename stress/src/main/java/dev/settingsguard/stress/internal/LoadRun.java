@@ -1,5 +1,7 @@
 package dev.settingsguard.stress.internal;
 
+import java.lang.management.CompilationMXBean;
+import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -17,6 +19,8 @@ import org.slf4j.LoggerFactory;
 public final class LoadRun implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(LoadRun.class);
+
+  private static final CompilationMXBean COMPILER = ManagementFactory.getCompilationMXBean();
 
   private static final int WARMUP = 0;
   private static final int MEASURE = 1;
@@ -86,11 +90,14 @@ public final class LoadRun implements AutoCloseable {
     sleepUntil(startAtEpochMillis);
     go.countDown();
     TimeUnit.MILLISECONDS.sleep(request.warmup().toMillis());
+    long compiledBefore = COMPILER.getTotalCompilationTime();
     long start = System.nanoTime();
     phase = MEASURE;
     TimeUnit.MILLISECONDS.sleep(request.duration().toMillis());
     phase = STOP;
-    return collect(System.nanoTime() - start);
+    long windowNanos = System.nanoTime() - start;
+    long compileMillis = COMPILER.getTotalCompilationTime() - compiledBefore;
+    return collect(windowNanos, compileMillis);
   }
 
   /** Stops the threads if they still run, and closes the target. */
@@ -101,7 +108,7 @@ public final class LoadRun implements AutoCloseable {
     target.close();
   }
 
-  private LoadResult collect(long windowNanos) throws InterruptedException {
+  private LoadResult collect(long windowNanos, long compileMillis) throws InterruptedException {
     // An operation in flight at the stop may wait up to the lock timeout before it returns.
     long deadline = System.nanoTime() + request.lockTimeout().plusSeconds(5).toNanos();
     List<LoadResult> perThread = new ArrayList<>();
@@ -112,7 +119,7 @@ public final class LoadRun implements AutoCloseable {
       }
       perThread.add(thread.result(windowNanos));
     }
-    return LoadResult.merge(perThread);
+    return LoadResult.merge(perThread).withCompileMillis(compileMillis);
   }
 
   private static void sleepUntil(long epochMillis) throws InterruptedException {
@@ -189,7 +196,7 @@ public final class LoadRun implements AutoCloseable {
     }
 
     LoadResult result(long windowNanos) {
-      return new LoadResult(done / (windowNanos / 1e9), done, busy, failed, latencies);
+      return new LoadResult(done / (windowNanos / 1e9), done, busy, failed, latencies, 0);
     }
   }
 }

@@ -27,8 +27,8 @@ public final class StressRun implements AutoCloseable {
   /** Seeding, watcher start and stop, per cell: measured, for the estimate only. */
   private static final Duration CELL_OVERHEAD = Duration.ofMillis(200);
 
-  /** Start and JIT warm-up of the child JVMs, measured, for the estimate only. */
-  private static final Duration CHILD_STARTUP = Duration.ofSeconds(14);
+  /** Start of the child JVMs, measured, for the estimate only. */
+  private static final Duration CHILD_STARTUP = Duration.ofSeconds(2);
 
   /** JIT warm-up per contender and workload and round, before the first cell. */
   private static final Duration WARMUP_EACH = Duration.ofMillis(250);
@@ -44,6 +44,11 @@ public final class StressRun implements AutoCloseable {
    * processes takes, and their compilation ran into the measured windows.
    */
   private static final Duration CHILD_WARMUP_EACH = Duration.ofMillis(400);
+
+  /** The bound on the children's warm-up rounds, and the rounds they typically take. */
+  private static final Duration CHILD_WARMUP_AT_MOST = Duration.ofSeconds(30);
+
+  private static final int CHILD_WARMUP_ROUNDS_TYPICAL = 5;
 
   /**
    * Everything a run needs to know.
@@ -90,10 +95,17 @@ public final class StressRun implements AutoCloseable {
     List<Cell> cells = plan.cells();
     long warmups = cells.stream().map(c -> c.contender().name() + c.workload()).distinct().count();
     long childWarmups = multiProcessPairs(cells).size();
+    Duration childRounds =
+        CHILD_WARMUP_EACH
+            .plus(CELL_OVERHEAD)
+            .multipliedBy(childWarmups * CHILD_WARMUP_ROUNDS_TYPICAL);
     Duration children =
         childWarmups == 0
             ? Duration.ZERO
-            : CHILD_STARTUP.plus(CHILD_WARMUP_EACH.plus(CELL_OVERHEAD).multipliedBy(childWarmups));
+            : CHILD_STARTUP.plus(
+                childRounds.compareTo(CHILD_WARMUP_AT_MOST) < 0
+                    ? childRounds
+                    : CHILD_WARMUP_AT_MOST);
     return plan.warmup()
         .plus(plan.duration())
         .plus(CELL_OVERHEAD)
@@ -121,9 +133,12 @@ public final class StressRun implements AutoCloseable {
             WARMUP_AT_MOST);
     LOG.info("JIT warm-up: {} rounds in {} ms", rounds, (System.nanoTime() - start) / 1_000_000);
     start = System.nanoTime();
-    if (warmUpChildren(cells)) {
+    int childRounds = warmUpChildren(cells);
+    if (childRounds > 0) {
       LOG.info(
-          "Child JVMs started and warmed up in {} ms", (System.nanoTime() - start) / 1_000_000);
+          "Child JVMs started and warmed up together: {} rounds in {} ms",
+          childRounds,
+          (System.nanoTime() - start) / 1_000_000);
     }
     List<CellResult> results = new ArrayList<>();
     int index = 0;
@@ -147,25 +162,51 @@ public final class StressRun implements AutoCloseable {
   }
 
   /**
-   * @return whether there were children to warm up
+   * Runs each multi-process pair in the children, unmeasured, all children on one file, round after
+   * round until their JIT compilers have settled (as {@link JitWarmup} decides for this JVM) or
+   * {@link #CHILD_WARMUP_AT_MOST} has passed. Warming up alone, a child never takes the paths that
+   * contention with other processes takes; compiling those during the measured cells took over a
+   * quarter of the machine's CPU (perf, 4 × 4 threads), and the cells measured the compiler.
+   *
+   * @return how many rounds ran; 0 when no cell has several processes
    */
-  private boolean warmUpChildren(List<Cell> cells) throws InterruptedException {
+  private int warmUpChildren(List<Cell> cells) throws InterruptedException {
     List<Cell> pairs = multiProcessPairs(cells);
-    int index = 0;
-    for (Cell cell : pairs) {
-      Path database = directory.resolve("child-warmup-" + ++index + ".db");
-      SeedData.write(database, plan.synchronous());
-      inChildren(
-          JitWarmup.request(
-              cell.contender(),
-              cell.workload(),
-              database,
-              plan.synchronous(),
-              plan.lockTimeout(),
-              CHILD_WARMUP_EACH),
-          cell.processes());
+    if (pairs.isEmpty()) {
+      return 0;
     }
-    return !pairs.isEmpty();
+    List<Path> databases = new ArrayList<>();
+    for (int i = 1; i <= pairs.size(); i++) {
+      Path database = directory.resolve("child-warmup-" + i + ".db");
+      SeedData.write(database, plan.synchronous());
+      databases.add(database);
+    }
+    startChildren(pairs.stream().mapToInt(Cell::processes).max().getAsInt());
+    long deadline = System.nanoTime() + CHILD_WARMUP_AT_MOST.toNanos();
+    int rounds = 0;
+    boolean settled = false;
+    while (!settled) {
+      long compiledMillis = 0;
+      for (int i = 0; i < pairs.size(); i++) {
+        Cell cell = pairs.get(i);
+        LoadRequest request =
+            JitWarmup.request(
+                cell.contender(),
+                cell.workload(),
+                databases.get(i),
+                plan.synchronous(),
+                plan.lockTimeout(),
+                CHILD_WARMUP_EACH);
+        compiledMillis += inChildren(request, cell.processes()).compileMillis();
+      }
+      rounds++;
+      long windowsMillis = CHILD_WARMUP_EACH.toMillis() * pairs.size();
+      settled =
+          JitWarmup.settled(compiledMillis, windowsMillis) || System.nanoTime() - deadline >= 0;
+      LOG.debug(
+          "Child warm-up round {}: compiled {} ms in {} ms", rounds, compiledMillis, windowsMillis);
+    }
+    return rounds;
   }
 
   /**

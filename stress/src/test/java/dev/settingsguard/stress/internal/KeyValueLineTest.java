@@ -31,13 +31,15 @@ class KeyValueLineTest {
   void resultsSurviveTheLine() {
     LatencyHistogram latencies = new LatencyHistogram();
     latencies.record(1_234_567);
-    LoadResult result = new LoadResult(1234.5, 1235, 2, 3, latencies);
+    LoadResult result = new LoadResult(1234.5, 1235, 2, 3, latencies, 17);
 
     LoadResult decoded = LoadResult.fromLine(result.toLine());
 
     assertThat(decoded.opsPerSecond()).isEqualTo(1234.5);
-    assertThat(List.of(decoded.operations(), decoded.busy(), decoded.failed()))
-        .containsExactly(1235L, 2L, 3L);
+    assertThat(
+            List.of(
+                decoded.operations(), decoded.busy(), decoded.failed(), decoded.compileMillis()))
+        .containsExactly(1235L, 2L, 3L, 17L);
     assertThat(decoded.latencies().maxNanos()).isEqualTo(1_234_567);
   }
 }
