@@ -7,6 +7,7 @@ import dev.settingsguard.jdbi.internal.ReusedStatements;
 import dev.settingsguard.jdbi.internal.Schema;
 import dev.settingsguard.jdbi.internal.SqlErrors;
 import dev.settingsguard.jdbi.internal.TimedBusyHandler;
+import dev.settingsguard.jdbi.internal.WalRestarts;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -26,8 +27,9 @@ import org.sqlite.SQLiteConfig;
  * decorators open around whole operations.
  *
  * <p>Every connection uses WAL, the chosen {@code synchronous} level, foreign keys, and a busy
- * handler bounded by the lock timeout. The file is created readable and writable by its owner only;
- * SQLite gives its {@code -wal} and {@code -shm} files the same mode.
+ * handler bounded by the lock timeout. {@code IMMEDIATE} transactions restart a WAL that writers of
+ * several processes let grow ({@link WalRestarts}). The file is created readable and writable by
+ * its owner only; SQLite gives its {@code -wal} and {@code -shm} files the same mode.
  *
  * <p>Transactions are begun with plain SQL on a connection left in JDBC auto-commit mode. The
  * driver's own transaction support issues {@code BEGIN} on {@code setAutoCommit(false)} and again
@@ -40,6 +42,7 @@ public final class SqliteDatabase implements AutoCloseable {
   private final Duration lockTimeout;
   private final ConnectionPool pool;
   private final Jdbi jdbi;
+  private final WalRestarts walRestarts;
   private final ThreadLocal<TransactionState> transaction =
       ThreadLocal.withInitial(() -> TransactionState.NONE);
 
@@ -48,6 +51,7 @@ public final class SqliteDatabase implements AutoCloseable {
     this.lockTimeout = lockTimeout;
     this.pool = pool;
     this.jdbi = Jdbi.create(pool).setStatementBuilderFactory(new ReusedStatements());
+    this.walRestarts = new WalRestarts(path, pool);
   }
 
   /**
@@ -68,6 +72,7 @@ public final class SqliteDatabase implements AutoCloseable {
     SQLiteConfig config = new SQLiteConfig();
     config.setSynchronous(SQLiteConfig.SynchronousMode.valueOf(synchronous.name()));
     config.enforceForeignKeys(true);
+    config.setJournalSizeLimit(WalRestarts.TRUNCATED_WAL_BYTES);
     String url = "jdbc:sqlite:" + canonical;
     ConnectionPool pool =
         new ConnectionPool(
@@ -181,6 +186,9 @@ public final class SqliteDatabase implements AutoCloseable {
     }
     return withHandle(
         handle -> {
+          if (begin == TransactionBegin.IMMEDIATE) {
+            walRestarts.beforeImmediateTransaction(handle);
+          }
           handle.execute(begin.sql());
           transaction.set(TransactionState.OPEN);
           try {

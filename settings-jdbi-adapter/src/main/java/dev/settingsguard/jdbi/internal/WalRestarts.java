@@ -1,0 +1,112 @@
+package dev.settingsguard.jdbi.internal;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.concurrent.atomic.AtomicLong;
+import org.jdbi.v3.core.Handle;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Keeps the WAL short when writers of several processes take turns on SQLite's write lock.
+ *
+ * <p>SQLite writes the WAL from its start again only when a writer begins after a checkpoint has
+ * copied every frame into the database. Its automatic checkpoint runs after a commit, once the
+ * write lock is released: in one process the JVM lock keeps the next writer out until it is done,
+ * but a writer of another process appends in the meantime, so the WAL is rarely wholly copied and
+ * grows for as long as the processes keep writing. Every commit then runs a checkpoint with its
+ * {@code fsync}, and every page read searches a longer WAL index: four processes wrote at half the
+ * rate they reach with a short WAL.
+ *
+ * <p>So every {@value #CHECK_EVERY}th {@code BEGIN IMMEDIATE} of a database looks at the length of
+ * the WAL file. When it is longer than {@link #LONG_WAL_BYTES}, the transaction first takes the
+ * write lock alone, checkpoints on a second connection while no process can append, and rolls back:
+ * the transaction then begun, or another process's if it comes first, starts on a wholly copied WAL
+ * and writes it from the start again. Connections are opened with a {@code journal_size_limit} of
+ * {@link #TRUNCATED_WAL_BYTES}, so that the file shrinks after such a restart and its length tells
+ * how long the WAL is. The checkpoint is {@code PASSIVE}: it never waits for readers, so a long
+ * reader only postpones the restart to a later check.
+ */
+public final class WalRestarts {
+
+  private static final Logger LOG = LoggerFactory.getLogger(WalRestarts.class);
+
+  /** What SQLite's automatic checkpoint lets the WAL reach: 1000 pages of 4 KiB. */
+  static final long LONG_WAL_BYTES = 4L << 20;
+
+  /** The {@code journal_size_limit} of every connection: what a restarted WAL is cut back to. */
+  public static final int TRUNCATED_WAL_BYTES = 1 << 20;
+
+  /** Transactions between two looks at the WAL's length: a look is a {@code stat} call. */
+  static final int CHECK_EVERY = 32;
+
+  private final Path wal;
+  private final ConnectionPool pool;
+  private final AtomicLong immediateTransactions = new AtomicLong();
+
+  /**
+   * @param database the database file
+   * @param pool where the second connection comes from
+   */
+  public WalRestarts(Path database, ConnectionPool pool) {
+    this.wal = database.resolveSibling(database.getFileName() + "-wal");
+    this.pool = pool;
+  }
+
+  /**
+   * Called on a handle with no transaction open, before it begins an immediate one. When a restart
+   * is due, waits for the write lock as {@code BEGIN IMMEDIATE} would, and fails as it would; the
+   * transaction's own {@code BEGIN IMMEDIATE} follows at once and usually finds the lock free.
+   *
+   * @param handle the handle about to begin the transaction
+   */
+  public void beforeImmediateTransaction(Handle handle) {
+    if (immediateTransactions.incrementAndGet() % CHECK_EVERY != 0
+        || walBytes() <= LONG_WAL_BYTES) {
+      return;
+    }
+    handle.execute("BEGIN IMMEDIATE");
+    try {
+      checkpointOnAnotherConnection();
+    } finally {
+      handle.execute("ROLLBACK");
+    }
+  }
+
+  private long walBytes() {
+    try {
+      return Files.size(wal);
+    } catch (NoSuchFileException absent) {
+      return 0;
+    } catch (IOException unreadable) {
+      LOG.debug("Cannot read the length of {}: {}", wal, unreadable.toString());
+      return 0;
+    }
+  }
+
+  /** Best effort: a failed checkpoint leaves the WAL as long as it was, and the write goes on. */
+  private void checkpointOnAnotherConnection() {
+    Connection connection = null;
+    try {
+      connection = pool.openConnection();
+      try (Statement statement = connection.createStatement()) {
+        statement.execute("PRAGMA wal_checkpoint(PASSIVE)");
+      }
+    } catch (SQLException failure) {
+      LOG.debug("Checkpoint of {} failed: {}", wal, failure.getMessage());
+    } finally {
+      if (connection != null) {
+        try {
+          pool.closeConnection(connection);
+        } catch (SQLException ignored) {
+          // closeConnection fails only for a closed pool, which has closed the connection.
+        }
+      }
+    }
+  }
+}
