@@ -72,7 +72,7 @@ public final class SqliteDatabase implements AutoCloseable {
     SQLiteConfig config = new SQLiteConfig();
     config.setSynchronous(SQLiteConfig.SynchronousMode.valueOf(synchronous.name()));
     config.enforceForeignKeys(true);
-    config.setJournalSizeLimit(WalRestarts.TRUNCATED_WAL_BYTES);
+    config.setJournalSizeLimit(WalRestarts.WAL_LIMIT_BYTES);
     String url = "jdbc:sqlite:" + canonical;
     ConnectionPool pool =
         new ConnectionPool(
