@@ -118,14 +118,6 @@ class WalLengthTest {
             .as("exit code of child %d: %s", child.pid(), child.lines())
             .isZero();
         assertThat(child.lines()).contains("DONE " + THREADS_PER_PROCESS * OPERATIONS_PER_THREAD);
-        System.out.println(
-            "CHILD "
-                + child.pid()
-                + " "
-                + child.lines().stream()
-                    .filter(l -> l.startsWith("CKPT"))
-                    .map(l -> l.substring(5))
-                    .toList());
       }
       watcher.interrupt();
       watcher.join();
