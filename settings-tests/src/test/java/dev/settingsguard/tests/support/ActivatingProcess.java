@@ -3,9 +3,6 @@ package dev.settingsguard.tests.support;
 import dev.settingsguard.core.AiProvider;
 import dev.settingsguard.core.SettingsStore;
 import dev.settingsguard.jdbi.internal.TimedBusyHandler;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -70,7 +67,7 @@ public final class ActivatingProcess {
         thread.start();
         writers.add(thread);
       }
-      awaitGo();
+      StartSignal.announceReadyAndAwaitGo();
       go.countDown();
       for (Thread thread : writers) {
         thread.join();
@@ -133,17 +130,6 @@ public final class ActivatingProcess {
     @Override
     public void close() throws SQLException {
       connection.close();
-    }
-  }
-
-  private static void awaitGo() throws Exception {
-    System.out.println("READY");
-    System.out.flush();
-    String go =
-        new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)).readLine();
-    if (!"GO".equals(go)) {
-      System.out.println("ABORTED before writing: " + go);
-      System.exit(2);
     }
   }
 

@@ -3,9 +3,6 @@ package dev.settingsguard.tests.support;
 import dev.settingsguard.core.AiProvider;
 import dev.settingsguard.core.ApiKey;
 import dev.settingsguard.core.SettingsStore;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -45,14 +42,7 @@ public final class WriterProcess {
     Map<String, Long> slowestFailureMillis = new ConcurrentHashMap<>();
     try (SettingsStore store = TestStores.openWithSlowSteps(chain, database)) {
       List<Long> ids = store.listAiProviders().stream().map(AiProvider::id).toList();
-      System.out.println("READY");
-      System.out.flush();
-      String go =
-          new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)).readLine();
-      if (!"GO".equals(go)) {
-        System.out.println("ABORTED before writing: " + go);
-        System.exit(2);
-      }
+      StartSignal.announceReadyAndAwaitGo();
       List<Thread> writers = new ArrayList<>();
       for (int t = 0; t < threads; t++) {
         Random random = new Random(child * 1_000L + t);
