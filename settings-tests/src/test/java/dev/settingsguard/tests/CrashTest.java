@@ -145,11 +145,7 @@ class CrashTest {
       this.db = db;
       this.scratch = Files.createDirectories(dir.resolve("scratch"));
       this.random = new Random(seed);
-      try (SettingsStore seedStore = TestStores.open(Chain.DEFAULT, db)) {
-        for (int i = 0; i < 3; i++) {
-          seedStore.addAiProvider("seeded-" + i, null, null);
-        }
-      }
+      TestStores.seedProviders(db, 3);
     }
 
     /**

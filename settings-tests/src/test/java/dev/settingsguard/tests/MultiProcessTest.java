@@ -2,7 +2,6 @@ package dev.settingsguard.tests;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.settingsguard.core.SettingsStore;
 import dev.settingsguard.tests.support.ActiveProviderWatcher;
 import dev.settingsguard.tests.support.Chain;
 import dev.settingsguard.tests.support.ChildProcess;
@@ -87,11 +86,7 @@ class MultiProcessTest {
   }
 
   private Run runWriterProcesses(Chain chain, Path db) throws Exception {
-    try (SettingsStore seed = TestStores.open(Chain.DEFAULT, db)) {
-      for (int i = 0; i < SEEDED_PROVIDERS; i++) {
-        seed.addAiProvider("seeded-" + i, null, null);
-      }
-    }
+    TestStores.seedProviders(db, SEEDED_PROVIDERS);
     List<ChildProcess> children = new ArrayList<>();
     ActiveProviderWatcher watcher = null;
     List<String> output = new ArrayList<>();

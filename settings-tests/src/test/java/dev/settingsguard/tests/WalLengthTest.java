@@ -2,7 +2,6 @@ package dev.settingsguard.tests;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.settingsguard.core.SettingsStore;
 import dev.settingsguard.tests.support.ActivatingProcess;
 import dev.settingsguard.tests.support.Chain;
 import dev.settingsguard.tests.support.ChildProcess;
@@ -44,7 +43,7 @@ class WalLengthTest {
 
   /**
    * Twice the length at which SQLite's own checkpoint runs (a thousand pages of 4 KiB). The safe
-   * chains peaked at 2.7–4.1 MB; plain transactions at 33–47 MB, and SQLITE_IMMEDIATE at 329 MB and
+   * chains peaked at 2.6–4.1 MB; plain transactions at 33–48 MB, and SQLITE_IMMEDIATE at 329 MB and
    * DEFAULT at 10 MB with the library's WAL restarts taken out.
    */
   private static final long SHORT_WAL_BYTES = 8L << 20;
@@ -76,11 +75,7 @@ class WalLengthTest {
   }
 
   private long longestWalWhileFourProcessesActivate(String mode, Path db) throws Exception {
-    try (SettingsStore seed = TestStores.open(Chain.DEFAULT, db)) {
-      for (int i = 0; i < SEEDED_PROVIDERS; i++) {
-        seed.addAiProvider("seeded-" + i, null, null);
-      }
-    }
+    TestStores.seedProviders(db, SEEDED_PROVIDERS);
     List<ChildProcess> children = new ArrayList<>();
     Path wal = db.resolveSibling(db.getFileName() + "-wal");
     AtomicLong longest = new AtomicLong();

@@ -44,6 +44,21 @@ public final class TestStores {
     return SettingsStores.open(chain.config(database));
   }
 
+  /**
+   * Creates the database if needed and adds providers named {@code seeded-0}, {@code seeded-1}, …,
+   * the last of them active, through the default chain.
+   *
+   * @param database the database file
+   * @param count how many providers to add
+   */
+  public static void seedProviders(Path database, int count) {
+    try (SettingsStore seed = open(Chain.DEFAULT, database)) {
+      for (int i = 0; i < count; i++) {
+        seed.addAiProvider("seeded-" + i, null, null);
+      }
+    }
+  }
+
   private static final class PauseAfterEachStatement implements SqlLogger {
     @Override
     public void logAfterExecution(StatementContext context) {
