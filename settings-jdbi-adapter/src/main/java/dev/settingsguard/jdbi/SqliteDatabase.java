@@ -73,6 +73,8 @@ public final class SqliteDatabase implements AutoCloseable {
     config.setSynchronous(SQLiteConfig.SynchronousMode.valueOf(synchronous.name()));
     config.enforceForeignKeys(true);
     config.setJournalSizeLimit(WalRestarts.WAL_LIMIT_BYTES);
+    config.setPragma(
+        SQLiteConfig.Pragma.WAL_AUTOCHECKPOINT, String.valueOf(WalRestarts.AUTOCHECKPOINT_PAGES));
     String url = "jdbc:sqlite:" + canonical;
     ConnectionPool pool =
         new ConnectionPool(
