@@ -41,8 +41,12 @@ import java.util.function.Supplier;
  */
 final class CombiningLock {
 
-  /** Operations of other callers one combiner runs before handing the role on. */
-  static final int MAX_COMBINED = 64;
+  /**
+   * Operations of other callers one combiner runs before handing the role on. Its own caller waits
+   * for every batch it runs: at 64, with 16 writer threads, one write in seventy waited five
+   * batches, and the 99th percentile was 5.3 ms against 3.2–3.7 ms at 16, for the same rate.
+   */
+  static final int MAX_COMBINED = 16;
 
   /** Operations one batch runs under one scope, e.g. one commit. */
   static final int MAX_BATCH = 32;
