@@ -8,16 +8,18 @@ import java.time.Duration;
 import java.util.List;
 
 /**
- * Runs each contender's code paths, with several threads so the contended paths (queued writes,
- * batches, savepoints) run too, round after round until the JIT compiler has settled: a round in
- * which it compiled for less than {@link #SETTLED_PERCENT} % of the round's time. Without it the
- * first cells measure the interpreter and the compiler: a cold JVM runs the default chain at a
- * third of its warm rate, and four child JVMs on two cores spent most of their CPU in the C2
- * compiler during their first multi-process cells.
+ * Runs each contender's code paths, with one thread and with several so that the lone writer's path
+ * and the contended ones (queued writes, batches, savepoints) both run, round after round until the
+ * JIT compiler has settled: a round in which it compiled for less than {@link #SETTLED_PERCENT} %
+ * of the round's time. Without it the first cells measure the interpreter and the compiler: a cold
+ * JVM runs the default chain at a third of its warm rate, and four child JVMs on two cores spent
+ * most of their CPU in the C2 compiler during their first multi-process cells.
  */
 final class JitWarmup {
 
-  private static final int THREADS = 4;
+  /** The load threads of each warm-up run, each for half of its time. */
+  private static final List<Integer> THREADS = List.of(1, 4);
+
   private static final int SETTLED_PERCENT = 5;
 
   private JitWarmup() {}
@@ -65,26 +67,38 @@ final class JitWarmup {
   }
 
   /**
-   * An unmeasured warm-up run: {@link #THREADS} threads from the first instant, so the contended
-   * paths run too.
+   * The unmeasured warm-up runs of one contender and workload: one per entry of {@link #THREADS},
+   * each with that many threads from the first instant, each for its share of the time.
    *
    * @param contender what to run
    * @param workload how
    * @param database a seeded file
    * @param synchronous the commit durability
    * @param lockTimeout the bound on each wait for a lock
-   * @param duration how long
-   * @return the request
+   * @param duration how long in all
+   * @return the requests, to run one after the other
    */
-  static LoadRequest request(
+  static List<LoadRequest> requests(
       Contender contender,
       Workload workload,
       Path database,
       Synchronous synchronous,
       Duration lockTimeout,
       Duration duration) {
-    return new LoadRequest(
-        contender, workload, database, synchronous, lockTimeout, THREADS, Duration.ZERO, duration);
+    Duration each = duration.dividedBy(THREADS.size());
+    return THREADS.stream()
+        .map(
+            threads ->
+                new LoadRequest(
+                    contender,
+                    workload,
+                    database,
+                    synchronous,
+                    lockTimeout,
+                    threads,
+                    Duration.ZERO,
+                    each))
+        .toList();
   }
 
   private static void runRound(
@@ -93,9 +107,11 @@ final class JitWarmup {
     for (Workload workload : workloads) {
       for (Contender contender : contenders) {
         if (contender.isStore() || workload == Workload.ACTIVATE) {
-          LoadRun.run(
-              request(
-                  contender, workload, database, Synchronous.NORMAL, Duration.ofSeconds(5), each));
+          for (LoadRequest request :
+              requests(
+                  contender, workload, database, Synchronous.NORMAL, Duration.ofSeconds(5), each)) {
+            LoadRun.run(request);
+          }
         }
       }
     }

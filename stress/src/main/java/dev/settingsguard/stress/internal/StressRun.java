@@ -189,15 +189,16 @@ public final class StressRun implements AutoCloseable {
       long compiledMillis = 0;
       for (int i = 0; i < pairs.size(); i++) {
         Cell cell = pairs.get(i);
-        LoadRequest request =
-            JitWarmup.request(
+        for (LoadRequest request :
+            JitWarmup.requests(
                 cell.contender(),
                 cell.workload(),
                 databases.get(i),
                 plan.synchronous(),
                 plan.lockTimeout(),
-                CHILD_WARMUP_EACH);
-        compiledMillis += inChildren(request, cell.processes()).compileMillis();
+                CHILD_WARMUP_EACH)) {
+          compiledMillis += inChildren(request, cell.processes()).compileMillis();
+        }
       }
       rounds++;
       long windowsMillis = CHILD_WARMUP_EACH.toMillis() * pairs.size();

@@ -31,6 +31,26 @@ class CellTest {
   }
 
   @Test
+  void matrixRunsEveryContenderOfOneShapeBeforeTheNextShape() {
+    List<Cell> cells =
+        Cell.matrix(
+            List.of(Workload.ACTIVATE),
+            List.of(Contender.DEFAULT, Contender.RAW_JDBC),
+            List.of(1, 4),
+            List.of(1, 4));
+
+    assertThat(cells)
+        .extracting(c -> c.contender() + " " + c.shape())
+        .containsExactly(
+            "DEFAULT 1x1",
+            "RAW_JDBC 1x1",
+            "DEFAULT 1x4",
+            "RAW_JDBC 1x4",
+            "DEFAULT 4x1",
+            "RAW_JDBC 4x1");
+  }
+
+  @Test
   void refusesThreadsThatDoNotSplitEvenly() {
     assertThatThrownBy(() -> new Cell(Workload.MIX, Contender.DEFAULT, 4, 6))
         .isInstanceOf(IllegalArgumentException.class);
