@@ -91,7 +91,7 @@ public final class StressHarness implements Callable<Integer> {
 
   @Option(
       names = "--warmup",
-      defaultValue = "300ms",
+      defaultValue = "200ms",
       converter = DurationConverter.class,
       description = "Unmeasured time before each cell. Default: ${DEFAULT-VALUE}.")
   private Duration warmup;

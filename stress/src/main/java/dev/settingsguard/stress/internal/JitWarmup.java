@@ -20,6 +20,9 @@ final class JitWarmup {
   /** The load threads of each warm-up run, each for half of its time. */
   private static final List<Integer> THREADS = List.of(1, 4);
 
+  /** How many runs {@link #requests} returns. */
+  static final int RUNS_EACH = THREADS.size();
+
   private static final int SETTLED_PERCENT = 5;
 
   private JitWarmup() {}

@@ -34,7 +34,7 @@ public final class StressRun implements AutoCloseable {
   private static final Duration WARMUP_EACH = Duration.ofMillis(250);
 
   /** The bound on the JIT warm-up, and the rounds it typically takes, for the estimate. */
-  private static final Duration WARMUP_AT_MOST = Duration.ofSeconds(8);
+  private static final Duration WARMUP_AT_MOST = Duration.ofSeconds(6);
 
   private static final int WARMUP_ROUNDS_TYPICAL = 3;
 
@@ -46,7 +46,7 @@ public final class StressRun implements AutoCloseable {
   private static final Duration CHILD_WARMUP_EACH = Duration.ofMillis(400);
 
   /** The bound on the children's warm-up rounds, and the rounds they typically take. */
-  private static final Duration CHILD_WARMUP_AT_MOST = Duration.ofSeconds(30);
+  private static final Duration CHILD_WARMUP_AT_MOST = Duration.ofSeconds(20);
 
   private static final int CHILD_WARMUP_ROUNDS_TYPICAL = 5;
 
@@ -97,7 +97,7 @@ public final class StressRun implements AutoCloseable {
     long childWarmups = multiProcessPairs(cells).size();
     Duration childRounds =
         CHILD_WARMUP_EACH
-            .plus(CELL_OVERHEAD)
+            .plus(CELL_OVERHEAD.multipliedBy(JitWarmup.RUNS_EACH))
             .multipliedBy(childWarmups * CHILD_WARMUP_ROUNDS_TYPICAL);
     Duration children =
         childWarmups == 0
