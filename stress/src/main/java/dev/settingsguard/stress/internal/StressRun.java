@@ -33,8 +33,12 @@ public final class StressRun implements AutoCloseable {
   /** JIT warm-up per contender and workload and round, before the first cell. */
   private static final Duration WARMUP_EACH = Duration.ofMillis(250);
 
-  /** The bound on the JIT warm-up, and the rounds it typically takes, for the estimate. */
-  private static final Duration WARMUP_AT_MOST = Duration.ofSeconds(6);
+  /**
+   * The bound on the JIT warm-up, and the rounds it typically takes, for the estimate. A round runs
+   * each contender with 1 and with 4 threads, about 3.5 s; at 6 s the warm-up stopped after two,
+   * and the first 1-thread cells then compiled for 0.3 s of their 1.2 s.
+   */
+  private static final Duration WARMUP_AT_MOST = Duration.ofSeconds(10);
 
   private static final int WARMUP_ROUNDS_TYPICAL = 3;
 
@@ -45,8 +49,12 @@ public final class StressRun implements AutoCloseable {
    */
   private static final Duration CHILD_WARMUP_EACH = Duration.ofMillis(400);
 
-  /** The bound on the children's warm-up rounds, and the rounds they typically take. */
-  private static final Duration CHILD_WARMUP_AT_MOST = Duration.ofSeconds(20);
+  /**
+   * The bound on the children's warm-up rounds, and the rounds they typically take. Four JVMs on
+   * two cores compile at a quarter of one JVM's pace each: at 20 s they stopped after two or three
+   * rounds still compiling for most of each round, and a 4 × 4 cell measured 1.8 s of compilation.
+   */
+  private static final Duration CHILD_WARMUP_AT_MOST = Duration.ofSeconds(30);
 
   private static final int CHILD_WARMUP_ROUNDS_TYPICAL = 5;
 
