@@ -6,9 +6,11 @@ import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * Runs each contender's code paths, with one thread and with several so that the lone writer's path
+ * Runs each contender's code paths, with one thread and with several so that the uncontended path
  * and the contended ones (queued writes, batches, savepoints) both run, round after round until the
  * JIT compiler has settled: a round in which it compiled for less than {@link #SETTLED_PERCENT} %
  * of the round's time. Without it the first cells measure the interpreter and the compiler: a cold
@@ -16,6 +18,8 @@ import java.util.List;
  * most of their CPU in the C2 compiler during their first multi-process cells.
  */
 final class JitWarmup {
+
+  private static final Logger LOG = LoggerFactory.getLogger(JitWarmup.class);
 
   /** The load threads of each warm-up run, each for half of its time. */
   private static final List<Integer> THREADS = List.of(1, 4);
@@ -39,34 +43,61 @@ final class JitWarmup {
       List<Contender> contenders, List<Workload> workloads, Duration each, Duration atMost)
       throws InterruptedException {
     CompilationMXBean compiler = ManagementFactory.getCompilationMXBean();
-    long deadline = System.nanoTime() + atMost.toNanos();
     Path directory = TempFiles.createDirectory("settings-stress-warmup-");
     try {
       Path database = directory.resolve("warmup.db");
       SeedData.write(database, Synchronous.NORMAL);
-      int rounds = 0;
-      boolean settled;
-      do {
-        long compiledBefore = compiler.getTotalCompilationTime();
-        long roundStart = System.nanoTime();
-        runRound(contenders, workloads, each, database);
-        rounds++;
-        long compiledMillis = compiler.getTotalCompilationTime() - compiledBefore;
-        settled = settled(compiledMillis, (System.nanoTime() - roundStart) / 1_000_000);
-      } while (!settled && System.nanoTime() - deadline < 0);
-      return rounds;
+      return roundsUntilSettled(
+          atMost,
+          () -> {
+            long compiledBefore = compiler.getTotalCompilationTime();
+            long roundStart = System.nanoTime();
+            runRound(contenders, workloads, each, database);
+            return new Compilation(
+                compiler.getTotalCompilationTime() - compiledBefore,
+                (System.nanoTime() - roundStart) / 1_000_000);
+          });
     } finally {
       TempFiles.deleteTree(directory);
     }
   }
 
+  /** How long the compiler ran in one round, summed over the JVMs that ran it, and in what time. */
+  record Compilation(long compiledMillis, long roundMillis) {}
+
+  /** One warm-up round, in this JVM or in the children. */
+  interface Round {
+    /**
+     * @return how long the compiler ran during it
+     * @throws InterruptedException if interrupted
+     */
+    Compilation run() throws InterruptedException;
+  }
+
   /**
-   * @param compiledMillis how long the compiler ran in a round, summed over the JVMs that ran it
-   * @param roundMillis how long the round took
-   * @return whether that was little enough to stop warming up
+   * Runs rounds, at least one, until the compiler ran for less than {@link #SETTLED_PERCENT} % of a
+   * round's time, or {@code atMost} has passed.
+   *
+   * @param atMost when to stop even if compilation goes on
+   * @param round what one round runs
+   * @return how many rounds ran
+   * @throws InterruptedException if interrupted
    */
-  static boolean settled(long compiledMillis, long roundMillis) {
-    return compiledMillis * 100 < roundMillis * SETTLED_PERCENT;
+  static int roundsUntilSettled(Duration atMost, Round round) throws InterruptedException {
+    long deadline = System.nanoTime() + atMost.toNanos();
+    int rounds = 0;
+    boolean settled;
+    do {
+      Compilation compilation = round.run();
+      rounds++;
+      LOG.debug(
+          "JIT warm-up round {}: compiled {} ms in {} ms",
+          rounds,
+          compilation.compiledMillis(),
+          compilation.roundMillis());
+      settled = compilation.compiledMillis() * 100 < compilation.roundMillis() * SETTLED_PERCENT;
+    } while (!settled && System.nanoTime() - deadline < 0);
+    return rounds;
   }
 
   /**

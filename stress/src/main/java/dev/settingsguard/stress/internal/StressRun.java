@@ -171,8 +171,8 @@ public final class StressRun implements AutoCloseable {
 
   /**
    * Runs each multi-process pair in the children, unmeasured, all children on one file, round after
-   * round until their JIT compilers have settled (as {@link JitWarmup} decides for this JVM) or
-   * {@link #CHILD_WARMUP_AT_MOST} has passed. Warming up alone, a child never takes the paths that
+   * round until their JIT compilers have settled ({@link JitWarmup#roundsUntilSettled}) or {@link
+   * #CHILD_WARMUP_AT_MOST} has passed. Warming up alone, a child never takes the paths that
    * contention with other processes takes; compiling those during the measured cells took over a
    * quarter of the machine's CPU (perf, 4 × 4 threads), and the cells measured the compiler.
    *
@@ -190,32 +190,26 @@ public final class StressRun implements AutoCloseable {
       databases.add(database);
     }
     startChildren(pairs.stream().mapToInt(Cell::processes).max().getAsInt());
-    long deadline = System.nanoTime() + CHILD_WARMUP_AT_MOST.toNanos();
-    int rounds = 0;
-    boolean settled = false;
-    while (!settled) {
-      long compiledMillis = 0;
-      for (int i = 0; i < pairs.size(); i++) {
-        Cell cell = pairs.get(i);
-        for (LoadRequest request :
-            JitWarmup.requests(
-                cell.contender(),
-                cell.workload(),
-                databases.get(i),
-                plan.synchronous(),
-                plan.lockTimeout(),
-                CHILD_WARMUP_EACH)) {
-          compiledMillis += inChildren(request, cell.processes()).compileMillis();
-        }
-      }
-      rounds++;
-      long windowsMillis = CHILD_WARMUP_EACH.toMillis() * pairs.size();
-      settled =
-          JitWarmup.settled(compiledMillis, windowsMillis) || System.nanoTime() - deadline >= 0;
-      LOG.debug(
-          "Child warm-up round {}: compiled {} ms in {} ms", rounds, compiledMillis, windowsMillis);
-    }
-    return rounds;
+    return JitWarmup.roundsUntilSettled(
+        CHILD_WARMUP_AT_MOST,
+        () -> {
+          long compiledMillis = 0;
+          for (int i = 0; i < pairs.size(); i++) {
+            Cell cell = pairs.get(i);
+            for (LoadRequest request :
+                JitWarmup.requests(
+                    cell.contender(),
+                    cell.workload(),
+                    databases.get(i),
+                    plan.synchronous(),
+                    plan.lockTimeout(),
+                    CHILD_WARMUP_EACH)) {
+              compiledMillis += inChildren(request, cell.processes()).compileMillis();
+            }
+          }
+          return new JitWarmup.Compilation(
+              compiledMillis, CHILD_WARMUP_EACH.toMillis() * pairs.size());
+        });
   }
 
   /**
