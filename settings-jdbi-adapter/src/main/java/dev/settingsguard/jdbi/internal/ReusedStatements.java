@@ -22,6 +22,9 @@ import org.jdbi.v3.core.statement.StatementContext;
  * Statements that return generated keys are not kept. Cached statements close with their
  * connection; the pool closes its connections only when the database closes, and this cache goes
  * with it.
+ *
+ * <p>{@link #execute} runs a statement without parameters or results (transaction control) on the
+ * same cache without going through Jdbi at all.
  */
 public final class ReusedStatements implements StatementBuilderFactory {
 
@@ -30,8 +33,33 @@ public final class ReusedStatements implements StatementBuilderFactory {
 
   @Override
   public StatementBuilder createStatementBuilder(Connection connection) {
+    return new Builder(idleOf(connection));
+  }
+
+  /**
+   * Executes a statement that takes no parameters and returns no rows, such as {@code COMMIT}, on
+   * the connection's reused prepared statement for it.
+   *
+   * @param connection a pooled connection, used by the calling thread alone
+   * @param sql the statement
+   * @throws SQLException as the driver throws it
+   */
+  public void execute(Connection connection, String sql) throws SQLException {
+    Map<String, PreparedStatement> idle = idleOf(connection);
+    PreparedStatement statement = idle.remove(sql);
+    if (statement == null) {
+      statement = connection.prepareStatement(sql);
+    }
+    try {
+      statement.execute();
+    } finally {
+      idle.put(sql, statement);
+    }
+  }
+
+  private Map<String, PreparedStatement> idleOf(Connection connection) {
     // A connection serves one handle, hence one thread, at a time: its own map needs no lock.
-    return new Builder(byConnection.computeIfAbsent(connection, c -> new HashMap<>()));
+    return byConnection.computeIfAbsent(connection, c -> new HashMap<>());
   }
 
   private static final class Builder implements StatementBuilder {
