@@ -253,7 +253,7 @@ public final class SqliteDatabase implements AutoCloseable {
   /**
    * Runs a transaction's own statement on the connection's reused prepared statement rather than
    * through Jdbi, whose statement set-up took longer than SQLite did: a {@code SAVEPOINT} and its
-   * {@code RELEASE}, which every write of a batch runs, took 5–8 µs through Jdbi and 2–3 µs so.
+   * {@code RELEASE}, which every write of a batch runs, took 5–10 µs through Jdbi and 2–3.5 µs so.
    *
    * @throws dev.settingsguard.core.SettingsException translated as {@link #withHandle} translates
    *     failures, so that a busy {@code BEGIN IMMEDIATE} is a {@code SettingsBusyException}

@@ -46,20 +46,39 @@ public final class ReusedStatements implements StatementBuilderFactory {
    */
   public void execute(Connection connection, String sql) throws SQLException {
     Map<String, PreparedStatement> idle = idleOf(connection);
-    PreparedStatement statement = idle.remove(sql);
-    if (statement == null) {
-      statement = connection.prepareStatement(sql);
-    }
+    PreparedStatement statement = take(idle, connection, sql);
     try {
       statement.execute();
     } finally {
-      idle.put(sql, statement);
+      putBack(idle, sql, statement);
     }
   }
 
   private Map<String, PreparedStatement> idleOf(Connection connection) {
     // A connection serves one handle, hence one thread, at a time: its own map needs no lock.
     return byConnection.computeIfAbsent(connection, c -> new HashMap<>());
+  }
+
+  /** The connection's idle statement for {@code sql}, taken out of the cache, or a new one. */
+  private static PreparedStatement take(
+      Map<String, PreparedStatement> idle, Connection connection, String sql) throws SQLException {
+    PreparedStatement reused = idle.remove(sql);
+    return reused != null ? reused : connection.prepareStatement(sql);
+  }
+
+  /**
+   * Keeps a statement that has run for its next use, unless it is closed or another statement for
+   * the same SQL is idle already, in which case it is closed.
+   */
+  private static void putBack(
+      Map<String, PreparedStatement> idle, String sql, PreparedStatement statement)
+      throws SQLException {
+    if (statement.isClosed() || idle.containsKey(sql)) {
+      statement.close();
+      return;
+    }
+    statement.clearParameters();
+    idle.put(sql, statement);
   }
 
   private static final class Builder implements StatementBuilder {
@@ -81,8 +100,7 @@ public final class ReusedStatements implements StatementBuilderFactory {
       if (context.isReturningGeneratedKeys()) {
         return plain.create(connection, sql, context);
       }
-      PreparedStatement reused = idle.remove(sql);
-      return reused != null ? reused : connection.prepareStatement(sql);
+      return take(idle, connection, sql);
     }
 
     @Override
@@ -93,15 +111,11 @@ public final class ReusedStatements implements StatementBuilderFactory {
 
     @Override
     public void close(Connection connection, String sql, Statement statement) throws SQLException {
-      if (!(statement instanceof PreparedStatement prepared)
-          || sql == null
-          || statement.isClosed()
-          || idle.containsKey(sql)) {
+      if (statement instanceof PreparedStatement prepared && sql != null) {
+        putBack(idle, sql, prepared);
+      } else {
         plain.close(connection, sql, statement);
-        return;
       }
-      prepared.clearParameters();
-      idle.put(sql, prepared);
     }
   }
 }
