@@ -193,7 +193,7 @@ public final class SqliteDatabase implements AutoCloseable {
     return withHandle(
         handle -> {
           if (begin == TransactionBegin.IMMEDIATE) {
-            walRestarts.beforeImmediateTransaction(handle);
+            walRestarts.beforeImmediateTransaction(sql -> control(handle, sql));
           }
           control(handle, begin.sql());
           transaction.set(TransactionState.OPEN);

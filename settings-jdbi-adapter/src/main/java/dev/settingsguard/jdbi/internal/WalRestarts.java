@@ -8,7 +8,7 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.concurrent.atomic.AtomicLong;
-import org.jdbi.v3.core.Handle;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -72,22 +72,24 @@ public final class WalRestarts {
   }
 
   /**
-   * Called on a handle with no transaction open, before it begins an immediate one. When a restart
-   * is due, waits for the write lock as {@code BEGIN IMMEDIATE} would, and fails as it would; the
-   * transaction's own {@code BEGIN IMMEDIATE} follows at once and usually finds the lock free.
+   * Called on a connection with no transaction open, before it begins an immediate one. When a
+   * restart is due, waits for the write lock as {@code BEGIN IMMEDIATE} would, and fails as it
+   * would; the transaction's own {@code BEGIN IMMEDIATE} follows at once and usually finds the lock
+   * free.
    *
-   * @param handle the handle about to begin the transaction
+   * @param transactionControl runs {@code BEGIN IMMEDIATE} and {@code ROLLBACK} on the connection
+   *     about to begin the transaction, as the database runs its transactions' own statements
    */
-  public void beforeImmediateTransaction(Handle handle) {
+  public void beforeImmediateTransaction(Consumer<String> transactionControl) {
     if (immediateTransactions.incrementAndGet() % CHECK_EVERY != 0
         || walBytes() <= WAL_LIMIT_BYTES) {
       return;
     }
-    handle.execute("BEGIN IMMEDIATE");
+    transactionControl.accept("BEGIN IMMEDIATE");
     try {
       checkpointOnAnotherConnection();
     } finally {
-      handle.execute("ROLLBACK");
+      transactionControl.accept("ROLLBACK");
     }
   }
 
