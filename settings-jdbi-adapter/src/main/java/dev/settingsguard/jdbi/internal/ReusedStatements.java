@@ -6,6 +6,7 @@ import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.jdbi.v3.core.statement.DefaultStatementBuilder;
@@ -18,8 +19,10 @@ import org.jdbi.v3.core.statement.StatementContext;
  * part of a short SQLite operation, and the store runs the same few statements over and over.
  *
  * <p>A statement is taken out of its connection's cache while it runs and put back when Jdbi closes
- * it, so two uses of the same SQL at once on one connection each get their own statement.
- * Statements that return generated keys are not kept. Cached statements close with their
+ * it, so two uses of the same SQL at once on one connection each get their own statement. It goes
+ * back under the SQL it was prepared from, which for statements with named parameters is Jdbi's
+ * rewritten SQL ({@code ?} in place of {@code :name}), not the text Jdbi passes when it closes the
+ * statement. Statements that return generated keys are not kept. Cached statements close with their
  * connection; the pool closes its connections only when the database closes, and this cache goes
  * with it.
  *
@@ -28,12 +31,11 @@ import org.jdbi.v3.core.statement.StatementContext;
  */
 public final class ReusedStatements implements StatementBuilderFactory {
 
-  private final Map<Connection, Map<String, PreparedStatement>> byConnection =
-      new ConcurrentHashMap<>();
+  private final Map<Connection, Builder> byConnection = new ConcurrentHashMap<>();
 
   @Override
   public StatementBuilder createStatementBuilder(Connection connection) {
-    return new Builder(idleOf(connection));
+    return builderOf(connection);
   }
 
   /**
@@ -45,49 +47,27 @@ public final class ReusedStatements implements StatementBuilderFactory {
    * @throws SQLException as the driver throws it
    */
   public void execute(Connection connection, String sql) throws SQLException {
-    Map<String, PreparedStatement> idle = idleOf(connection);
-    PreparedStatement statement = take(idle, connection, sql);
+    Builder statements = builderOf(connection);
+    PreparedStatement statement = statements.take(connection, sql);
     try {
       statement.execute();
     } finally {
-      putBack(idle, sql, statement);
+      statements.putBack(sql, statement);
     }
   }
 
-  private Map<String, PreparedStatement> idleOf(Connection connection) {
-    // A connection serves one handle, hence one thread, at a time: its own map needs no lock.
-    return byConnection.computeIfAbsent(connection, c -> new HashMap<>());
-  }
-
-  /** The connection's idle statement for {@code sql}, taken out of the cache, or a new one. */
-  private static PreparedStatement take(
-      Map<String, PreparedStatement> idle, Connection connection, String sql) throws SQLException {
-    PreparedStatement reused = idle.remove(sql);
-    return reused != null ? reused : connection.prepareStatement(sql);
+  private Builder builderOf(Connection connection) {
+    return byConnection.computeIfAbsent(connection, c -> new Builder());
   }
 
   /**
-   * Keeps a statement that has run for its next use, unless it is closed or another statement for
-   * the same SQL is idle already, in which case it is closed.
+   * One connection's statements. A connection serves one handle, hence one thread, at a time: its
+   * maps need no lock.
    */
-  private static void putBack(
-      Map<String, PreparedStatement> idle, String sql, PreparedStatement statement)
-      throws SQLException {
-    if (statement.isClosed() || idle.containsKey(sql)) {
-      statement.close();
-      return;
-    }
-    statement.clearParameters();
-    idle.put(sql, statement);
-  }
-
   private static final class Builder implements StatementBuilder {
-    private final Map<String, PreparedStatement> idle;
+    private final Map<String, PreparedStatement> idle = new HashMap<>();
+    private final Map<PreparedStatement, String> running = new IdentityHashMap<>();
     private final StatementBuilder plain = new DefaultStatementBuilder();
-
-    Builder(Map<String, PreparedStatement> idle) {
-      this.idle = idle;
-    }
 
     @Override
     public Statement create(Connection connection, StatementContext context) throws SQLException {
@@ -100,7 +80,9 @@ public final class ReusedStatements implements StatementBuilderFactory {
       if (context.isReturningGeneratedKeys()) {
         return plain.create(connection, sql, context);
       }
-      return take(idle, connection, sql);
+      PreparedStatement statement = take(connection, sql);
+      running.put(statement, sql);
+      return statement;
     }
 
     @Override
@@ -109,13 +91,34 @@ public final class ReusedStatements implements StatementBuilderFactory {
       return plain.createCall(connection, sql, context);
     }
 
+    /** Jdbi's {@code sql} here is the text before its rewriting: the key is the one taken. */
     @Override
     public void close(Connection connection, String sql, Statement statement) throws SQLException {
-      if (statement instanceof PreparedStatement prepared && sql != null) {
-        putBack(idle, sql, prepared);
+      String preparedFrom = running.remove(statement);
+      if (preparedFrom != null) {
+        putBack(preparedFrom, (PreparedStatement) statement);
       } else {
         plain.close(connection, sql, statement);
       }
+    }
+
+    /** The idle statement for {@code sql}, taken out of the cache, or a new one. */
+    PreparedStatement take(Connection connection, String sql) throws SQLException {
+      PreparedStatement reused = idle.remove(sql);
+      return reused != null ? reused : connection.prepareStatement(sql);
+    }
+
+    /**
+     * Keeps a statement that has run for its next use, unless it is closed or another statement for
+     * the same SQL is idle already, in which case it is closed.
+     */
+    void putBack(String sql, PreparedStatement statement) throws SQLException {
+      if (statement.isClosed() || idle.containsKey(sql)) {
+        statement.close();
+        return;
+      }
+      statement.clearParameters();
+      idle.put(sql, statement);
     }
   }
 }
