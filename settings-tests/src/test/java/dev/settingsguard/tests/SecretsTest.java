@@ -7,12 +7,19 @@ import dev.settingsguard.core.AiProvider;
 import dev.settingsguard.core.ApiKey;
 import dev.settingsguard.core.SettingsStorageException;
 import dev.settingsguard.core.SettingsStore;
+import dev.settingsguard.jdbi.JdbiSettingsStore;
+import dev.settingsguard.jdbi.SqliteDatabase;
+import dev.settingsguard.locking.SettingsConfig;
+import dev.settingsguard.locking.SettingsStores;
 import dev.settingsguard.tests.support.Chain;
 import dev.settingsguard.tests.support.TestStores;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;
 import java.sql.DriverManager;
+import java.sql.SQLException;
+import org.jdbi.v3.core.statement.SqlLogger;
+import org.jdbi.v3.core.statement.StatementContext;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -84,6 +91,43 @@ class SecretsTest {
           .contains("writes refused")
           .contains(db.getFileName().toString());
       assertThat(stackTraceOf(failure)).doesNotContain("SECRET");
+    }
+  }
+
+  @Test
+  void driverFailureOutsideSqliteWhileWritingAKeyDoesNotShowIt() {
+    Path db = dir.resolve("s.db");
+    SettingsConfig config = Chain.DEFAULT.config(db);
+    SqliteDatabase sqlite = SqliteDatabase.open(db, config.synchronous(), config.lockTimeout());
+    // Closing the statement that binds the key makes the driver throw a plain SQLException, not
+    // SQLite's: Jdbi wraps it in an exception whose message renders the bound arguments.
+    sqlite.jdbi().setSqlLogger(new CloseStatementsBinding("api_key = "));
+    try (SettingsStore store = SettingsStores.decorate(new JdbiSettingsStore(sqlite), config)) {
+      store.addAiProvider("openai", null, null);
+
+      Throwable failure =
+          catchThrowable(() -> store.addAiProvider("openai", ApiKey.of(SECRET), "m"));
+
+      assertThat(failure)
+          .isInstanceOf(SettingsStorageException.class)
+          .hasMessageContaining(db.getFileName().toString())
+          .hasMessageContaining("SQLException")
+          .hasCauseInstanceOf(SQLException.class);
+      assertThat(stackTraceOf(failure)).doesNotContain("SECRET");
+    }
+  }
+
+  /** Closes every statement whose SQL contains a marker just before it executes. */
+  private record CloseStatementsBinding(String marker) implements SqlLogger {
+    @Override
+    public void logBeforeExecution(StatementContext context) {
+      if (context.getRawSql().contains(marker)) {
+        try {
+          context.getStatement().close();
+        } catch (SQLException unexpected) {
+          throw new IllegalStateException(unexpected);
+        }
+      }
     }
   }
 

@@ -5,14 +5,16 @@ import dev.settingsguard.core.SettingsException;
 import dev.settingsguard.core.SettingsStorageException;
 import java.nio.file.Path;
 import java.time.Duration;
+import org.jdbi.v3.core.JdbiException;
 import org.sqlite.SQLiteErrorCode;
 import org.sqlite.SQLiteException;
 
 /**
  * Turns driver and Jdbi failures into the port's exceptions.
  *
- * <p>Messages are built from SQLite's own message only: Jdbi's exception messages list the bound
- * arguments, which may include an API key.
+ * <p>Messages are built from SQLite's or the driver's own message only, and no Jdbi exception is
+ * kept as a cause: Jdbi's exception messages list the bound arguments, which may include an API
+ * key.
  */
 public final class SqlErrors {
 
@@ -34,9 +36,13 @@ public final class SqlErrors {
     }
     SQLiteException sqlite = findSqliteCause(failure);
     if (sqlite == null) {
+      Throwable belowJdbi = firstCauseOutsideJdbi(failure);
+      String what =
+          belowJdbi == null
+              ? failure.getClass().getSimpleName()
+              : belowJdbi.getClass().getSimpleName() + ": " + belowJdbi.getMessage();
       return new SettingsStorageException(
-          "Settings database " + database + " failed: " + failure.getClass().getSimpleName(),
-          failure);
+          "Settings database " + database + " failed: " + what, belowJdbi);
     }
     SQLiteErrorCode code = sqlite.getResultCode();
     if (code == SQLiteErrorCode.SQLITE_BUSY_SNAPSHOT) {
@@ -70,6 +76,16 @@ public final class SqlErrors {
     }
     return new SettingsStorageException(
         "Settings database " + database + " failed: " + sqlite.getMessage(), sqlite);
+  }
+
+  /** The driver's failure under Jdbi's wrappers, or whatever else failed that is not Jdbi's. */
+  private static Throwable firstCauseOutsideJdbi(Throwable failure) {
+    for (Throwable t = failure; t != null; t = t.getCause()) {
+      if (!(t instanceof JdbiException)) {
+        return t;
+      }
+    }
+    return null;
   }
 
   private static SQLiteException findSqliteCause(Throwable failure) {
