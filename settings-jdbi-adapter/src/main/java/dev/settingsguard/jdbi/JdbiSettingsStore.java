@@ -196,11 +196,13 @@ public final class JdbiSettingsStore implements SettingsStore {
 
   /**
    * Step 1: read it. Step 2: delete it. Step 3: if it was active, activate the most recently
-   * updated remaining provider (ties: highest id).
+   * updated remaining provider (ties: highest id), which moves its {@code updated_at} forward as
+   * every activation does.
    */
   @Override
   public boolean deleteAiProvider(long id) {
     InputRules.providerId(id);
+    long now = nowMicros();
     Optional<AiProvider> victim = findProvider(id);
     if (victim.isEmpty()) {
       return false;
@@ -212,8 +214,10 @@ public final class JdbiSettingsStore implements SettingsStore {
       database.withHandle(
           h ->
               h.createUpdate(
-                      "UPDATE ai_providers SET is_active = 1 WHERE id ="
-                          + " (SELECT id FROM ai_providers ORDER BY updated_at DESC, id DESC LIMIT 1)")
+                      "UPDATE ai_providers SET is_active = 1, updated_at = MAX(:now, updated_at + 1)"
+                          + " WHERE id = (SELECT id FROM ai_providers"
+                          + " ORDER BY updated_at DESC, id DESC LIMIT 1)")
+                  .bind("now", now)
                   .execute());
     }
     return deleted;

@@ -126,12 +126,14 @@ class AiProviderOperationsTest {
       AiProvider a = store.addAiProvider("a", null, null);
       AiProvider b = store.addAiProvider("b", null, null);
       store.addAiProvider("c", null, null);
-      store.addAiProvider("a", null, "updated"); // a is now the most recently updated
+      AiProvider updated = store.addAiProvider("a", null, "updated"); // now the most recent
       AiProvider active = store.setActiveProvider(b.id());
 
       assertThat(store.deleteAiProvider(active.id())).isTrue();
 
-      assertThat(store.getActiveProvider()).map(AiProvider::id).contains(a.id());
+      AiProvider promoted = store.getActiveProvider().orElseThrow();
+      assertThat(promoted.id()).isEqualTo(a.id());
+      assertThat(promoted.updatedAt()).isAfter(updated.updatedAt()); // activating updates it
       assertThat(Invariant.read(db())).isEqualTo(new Invariant.Counts(2, 1));
     }
   }
