@@ -67,7 +67,7 @@ public final class ChildProcess implements AutoCloseable {
   }
 
   /**
-   * @param timeout how long start-up and warm-up may take
+   * @param timeout how long the JVM's start-up may take
    * @throws InterruptedException if interrupted while waiting
    */
   public void awaitReady(Duration timeout) throws InterruptedException {

@@ -5,6 +5,7 @@ import java.lang.management.CompilationMXBean;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,25 +35,35 @@ final class JitWarmup {
   /**
    * @param contenders what will be measured
    * @param workloads how it will be exercised
+   * @param synchronous the commit durability of the measured cells
+   * @param lockTimeout their bound on each wait for a lock
    * @param each how long to run each pair per round
    * @param atMost when to stop even if compilation goes on
    * @return how many rounds ran
    * @throws InterruptedException if interrupted
    */
   static int run(
-      List<Contender> contenders, List<Workload> workloads, Duration each, Duration atMost)
+      List<Contender> contenders,
+      List<Workload> workloads,
+      Synchronous synchronous,
+      Duration lockTimeout,
+      Duration each,
+      Duration atMost)
       throws InterruptedException {
     CompilationMXBean compiler = ManagementFactory.getCompilationMXBean();
     Path directory = TempFiles.createDirectory("settings-stress-warmup-");
     try {
       Path database = directory.resolve("warmup.db");
-      SeedData.write(database, Synchronous.NORMAL);
+      SeedData.write(database, synchronous);
       return roundsUntilSettled(
           atMost,
           () -> {
             long compiledBefore = compiler.getTotalCompilationTime();
             long roundStart = System.nanoTime();
-            runRound(contenders, workloads, each, database);
+            for (LoadRequest request :
+                roundRequests(contenders, workloads, database, synchronous, lockTimeout, each)) {
+              LoadRun.run(request);
+            }
             return new Compilation(
                 compiler.getTotalCompilationTime() - compiledBefore,
                 (System.nanoTime() - roundStart) / 1_000_000);
@@ -135,19 +146,22 @@ final class JitWarmup {
         .toList();
   }
 
-  private static void runRound(
-      List<Contender> contenders, List<Workload> workloads, Duration each, Path database)
-      throws InterruptedException {
+  /** Every pair's runs, one after the other; the raw-JDBC baseline runs the ACTIVATE SQL only. */
+  private static List<LoadRequest> roundRequests(
+      List<Contender> contenders,
+      List<Workload> workloads,
+      Path database,
+      Synchronous synchronous,
+      Duration lockTimeout,
+      Duration each) {
+    List<LoadRequest> round = new ArrayList<>();
     for (Workload workload : workloads) {
       for (Contender contender : contenders) {
         if (contender.isStore() || workload == Workload.ACTIVATE) {
-          for (LoadRequest request :
-              requests(
-                  contender, workload, database, Synchronous.NORMAL, Duration.ofSeconds(5), each)) {
-            LoadRun.run(request);
-          }
+          round.addAll(requests(contender, workload, database, synchronous, lockTimeout, each));
         }
       }
     }
+    return round;
   }
 }

@@ -137,6 +137,8 @@ public final class StressRun implements AutoCloseable {
         JitWarmup.run(
             cells.stream().map(Cell::contender).distinct().toList(),
             cells.stream().map(Cell::workload).distinct().toList(),
+            plan.synchronous(),
+            plan.lockTimeout(),
             WARMUP_EACH,
             WARMUP_AT_MOST);
     LOG.info("JIT warm-up: {} rounds in {} ms", rounds, (System.nanoTime() - start) / 1_000_000);
@@ -276,7 +278,7 @@ public final class StressRun implements AutoCloseable {
         plan.duration());
   }
 
-  /** Starts the missing children all at once, then waits for each to warm up. */
+  /** Starts the missing children all at once, then waits until each is ready for requests. */
   private void startChildren(int count) throws InterruptedException {
     List<ChildProcess> started = new ArrayList<>();
     try {
