@@ -111,7 +111,8 @@ class AiProviderOperationsTest {
       List<AiProvider> before = store.listAiProviders();
 
       assertThatThrownBy(() -> store.setActiveProvider(999))
-          .isInstanceOf(ProviderNotFoundException.class)
+          .isInstanceOfSatisfying(
+              ProviderNotFoundException.class, notFound -> assertThat(notFound.id()).isEqualTo(999))
           .hasMessageContaining("999");
 
       assertThat(store.listAiProviders()).isEqualTo(before);

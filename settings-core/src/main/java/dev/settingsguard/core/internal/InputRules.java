@@ -11,11 +11,11 @@ import java.util.Map;
  */
 public final class InputRules {
 
-  public static final int MAX_KEY_LENGTH = 256;
-  public static final int MAX_VALUE_LENGTH = 1024 * 1024;
-  public static final int MAX_PROVIDER_NAME_LENGTH = 100;
-  public static final int MAX_MODEL_LENGTH = 200;
-  public static final int MAX_API_KEY_LENGTH = 4096;
+  private static final int MAX_KEY_LENGTH = 256;
+  private static final int MAX_VALUE_LENGTH = 1024 * 1024;
+  private static final int MAX_PROVIDER_NAME_LENGTH = 100;
+  private static final int MAX_MODEL_LENGTH = 200;
+  private static final int MAX_API_KEY_LENGTH = 4096;
 
   private InputRules() {}
 
