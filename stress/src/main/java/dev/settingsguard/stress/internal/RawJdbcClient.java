@@ -20,8 +20,9 @@ import org.sqlite.SQLiteException;
 /**
  * The baseline: the default chain's setActiveProvider as hand-written JDBC on plain sqlite-jdbc,
  * one connection per thread. The same statements in the same {@code BEGIN IMMEDIATE} transaction,
- * each prepared per call as Jdbi does, and the row read back; no pool, no decorators, no input
- * checks. Waits for the write lock with sqlite-jdbc's own busy timeout, as plain JDBC code would.
+ * and the row read back; no pool, no decorators, no input checks. Each statement is prepared per
+ * call in try-with-resources, as plain JDBC code is usually written (the library keeps its prepared
+ * statements for reuse), and waits for the write lock with sqlite-jdbc's own busy timeout.
  */
 public final class RawJdbcClient implements LoadClient {
 
