@@ -35,7 +35,8 @@ import java.util.function.Supplier;
  * when the operation has not started by the deadline, or on an interrupt, with the flag set again.
  * An operation another thread has started is waited for to its end, and its outcome stands. A
  * combiner that is interrupted stops running others' operations and queues again those its
- * interrupt refused, so an interrupt aimed at one caller never refuses another's.
+ * interrupt refused, so an interrupt aimed at one caller never refuses another's; their callers
+ * then wait as before, and one interrupted meanwhile is refused.
  *
  * <p>Re-entrant: an operation that calls {@link #run} again runs the nested operation directly.
  */
@@ -99,13 +100,15 @@ final class CombiningLock {
           return request.outcome();
         }
         if (request.isPending()
-            && (caller.isInterrupted() || System.nanoTime() - deadline >= 0)
+            && (interruptedWhileRunning
+                || caller.isInterrupted()
+                || System.nanoTime() - deadline >= 0)
             && request.cancel()) {
           queue.remove(request);
           if (!combiner.isLocked()) {
             wakeFirstPending(); // it may have been woken to combine, and leaves instead
           }
-          throw refusal(caller, start, timeout);
+          throw refusal(interruptedWhileRunning || caller.isInterrupted(), start, timeout);
         }
         if (combiner.tryLock()) {
           try {
@@ -118,7 +121,7 @@ final class CombiningLock {
           LockSupport.parkNanos(this, deadline - System.nanoTime());
         } else if (Thread.interrupted()) {
           // Another thread is running it; an interrupt cannot stop that. Park until it ends, and
-          // give the caller its flag back then.
+          // give the caller its flag back then; if it is queued again, the interrupt refuses it.
           interruptedWhileRunning = true;
         } else {
           LockSupport.park(this);
@@ -154,6 +157,7 @@ final class CombiningLock {
           // order).
           request.requeue();
           queue.addFirst(request);
+          LockSupport.unpark(request.caller); // to look at its deadline and interrupt again
         } else {
           request.finish();
           if (request != own) {
@@ -228,8 +232,8 @@ final class CombiningLock {
     }
   }
 
-  private SettingsBusyException refusal(Thread caller, long start, Duration timeout) {
-    if (caller.isInterrupted()) {
+  private SettingsBusyException refusal(boolean interrupted, long start, Duration timeout) {
+    if (interrupted) {
       return SettingsBusyException.interrupted(
           resource,
           Duration.ofNanos(System.nanoTime() - start),

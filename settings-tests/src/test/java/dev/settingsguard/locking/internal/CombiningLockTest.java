@@ -204,6 +204,39 @@ class CombiningLockTest {
   }
 
   @Test
+  void aCallerInterruptedWhileTheCombinerRunsItsOperationIsRefusedWhenItIsQueuedAgain()
+      throws Exception {
+    CountingScope waitingScope = new CountingScope();
+    CountDownLatch scopeWaiting = new CountDownLatch(1);
+    waitingScope.waitInterruptiblyOnFirstEntry(scopeWaiting);
+    LockCaller first = holdTheLock();
+    AtomicBoolean ran = new AtomicBoolean();
+    LockCaller second =
+        queue(
+            () -> {
+              ran.set(true);
+              return "second";
+            },
+            waitingScope,
+            LONG);
+    releaseFirst.countDown();
+    assertThat(scopeWaiting.await(10, TimeUnit.SECONDS)).isTrue();
+    // The combiner has started the second operation and waits in its scope. The second caller's
+    // interrupt cannot stop it there: the caller takes its flag and waits on.
+    second.thread.interrupt();
+    second.awaitFlagTakenAndParkedOn(lock);
+
+    first.thread.interrupt(); // refuses the second operation in the scope: it is queued again
+
+    assertThat(first.outcome.get()).isEqualTo("first");
+    assertThat(second.failure())
+        .isInstanceOf(SettingsBusyException.class)
+        .hasMessageContaining("wait interrupted");
+    assertThat(second.interruptedAfterwards).as("interrupt flag set again").isTrue();
+    assertThat(ran).as("refused before it ran").isFalse();
+  }
+
+  @Test
   void anOperationThatRunsAnotherUnderTheSameLockRunsItDirectly() throws Exception {
     LockCaller outer =
         queue(() -> lock.run(() -> "inner", scope, Duration.ofMillis(100)), scope, LONG);

@@ -66,6 +66,21 @@ final class LockCaller {
   }
 
   /**
+   * Returns once the thread, interrupted while parked, has taken its interrupt flag and parked on
+   * {@code blocker} again (or the call has ended).
+   *
+   * @param blocker what the thread parks on
+   */
+  void awaitFlagTakenAndParkedOn(Object blocker) {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (!outcome.isDone()
+        && (thread.isInterrupted() || LockSupport.getBlocker(thread) != blocker)) {
+      assertThat(System.nanoTime() - deadline).as("%s never parked again", thread).isNegative();
+      Thread.onSpinWait();
+    }
+  }
+
+  /**
    * @return what the call threw
    * @throws AssertionError if it returned instead
    */
