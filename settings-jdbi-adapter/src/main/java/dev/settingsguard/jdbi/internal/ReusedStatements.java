@@ -109,15 +109,22 @@ public final class ReusedStatements implements StatementBuilderFactory {
     }
 
     /**
-     * Keeps a statement that has run for its next use, unless it is closed or another statement for
-     * the same SQL is idle already, in which case it is closed.
+     * Keeps a statement that has run for its next use, unless it is closed, unusable or another
+     * statement for the same SQL is idle already, in which case it is closed. After most errors the
+     * driver frees the native statement but leaves the JDBC one open, and only using it tells:
+     * clearing its parameters then fails, and that failure must not replace the one being thrown.
      */
     void putBack(String sql, PreparedStatement statement) throws SQLException {
       if (statement.isClosed() || idle.containsKey(sql)) {
         statement.close();
         return;
       }
-      statement.clearParameters();
+      try {
+        statement.clearParameters();
+      } catch (SQLException unusable) {
+        statement.close();
+        return;
+      }
       idle.put(sql, statement);
     }
   }

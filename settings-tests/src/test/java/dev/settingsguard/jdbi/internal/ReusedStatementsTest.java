@@ -1,6 +1,7 @@
 package dev.settingsguard.jdbi.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
@@ -19,6 +20,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.sqlite.SQLiteException;
 
 /**
  * The statement cache over one real SQLite connection, seen through the statements the connection
@@ -127,6 +129,20 @@ class ReusedStatementsTest {
     }
 
     assertThat(preparedSql()).containsExactly("BEGIN IMMEDIATE", "ROLLBACK");
+  }
+
+  @Test
+  void aFailedTransactionStatementThrowsSqlitesErrorAndIsPreparedAfreshNextTime()
+      throws SQLException {
+    Throwable failure = catchThrowable(() -> statements.execute(connection, "ROLLBACK"));
+
+    assertThat(failure)
+        .isInstanceOf(SQLiteException.class)
+        .hasMessageContaining("no transaction is active");
+    statements.execute(connection, "BEGIN IMMEDIATE");
+    statements.execute(connection, "ROLLBACK");
+    assertThat(preparedSql()).containsExactly("ROLLBACK", "BEGIN IMMEDIATE", "ROLLBACK");
+    assertThat(prepared.get(0).statement().isClosed()).as("the failed one closed").isTrue();
   }
 
   @Test
