@@ -1,5 +1,6 @@
 package dev.settingsguard.jdbi;
 
+import dev.settingsguard.core.SettingsBusyException;
 import dev.settingsguard.core.SettingsStorageException;
 import dev.settingsguard.core.internal.OwnerOnlyFiles;
 import dev.settingsguard.jdbi.internal.ConnectionPool;
@@ -65,6 +66,8 @@ public final class SqliteDatabase implements AutoCloseable {
    * @return the open database
    * @throws SettingsStorageException naming the path if the file cannot be created or opened, is
    *     not a SQLite database, or has a newer schema
+   * @throws SettingsBusyException if the schema must be migrated and another connection kept the
+   *     write lock for the whole lock timeout
    */
   public static SqliteDatabase open(Path file, Synchronous synchronous, Duration lockTimeout) {
     Objects.requireNonNull(file, "file");
@@ -92,6 +95,10 @@ public final class SqliteDatabase implements AutoCloseable {
             Schema.migrate(handle, canonical);
             return null;
           });
+    } catch (SettingsBusyException busy) {
+      // Another writer kept the lock the migration needs: busy, like any other wait for it.
+      pool.close();
+      throw busy;
     } catch (RuntimeException failure) {
       pool.close();
       throw new SettingsStorageException(

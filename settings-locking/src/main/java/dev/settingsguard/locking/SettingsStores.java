@@ -34,6 +34,8 @@ public final class SettingsStores {
    * @return the store; closing it closes the database and releases the lock file
    * @throws dev.settingsguard.core.SettingsStorageException naming the path if the database or its
    *     lock file cannot be opened
+   * @throws dev.settingsguard.core.SettingsBusyException if the schema must be migrated and another
+   *     connection kept SQLite's write lock for the whole lock timeout
    */
   public static SettingsStore open(SettingsConfig config) {
     Objects.requireNonNull(config, "config");

@@ -3,8 +3,10 @@ package dev.settingsguard.tests;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.settingsguard.core.SettingsBusyException;
 import dev.settingsguard.core.SettingsStorageException;
 import dev.settingsguard.core.SettingsStore;
+import dev.settingsguard.locking.SettingsStores;
 import dev.settingsguard.tests.support.Chain;
 import dev.settingsguard.tests.support.TestStores;
 import java.nio.file.Path;
@@ -12,6 +14,7 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -80,6 +83,25 @@ class SchemaMigrationTest {
         .hasMessageContaining("99")
         .hasMessageContaining(db.getFileName().toString());
     assertThat(pragma(db, "user_version")).isEqualTo("99");
+  }
+
+  @Test
+  void aMigrationThatCannotGetTheWriteLockInTimeIsRefusedAsBusy() throws Exception {
+    Path db = dir.resolve("s.db");
+    Duration timeout = Duration.ofMillis(300);
+    try (Connection other = DriverManager.getConnection("jdbc:sqlite:" + db);
+        Statement holder = other.createStatement()) {
+      holder.execute("PRAGMA journal_mode = WAL");
+      holder.execute("BEGIN IMMEDIATE"); // another writer holds the lock; no schema yet
+
+      assertThatThrownBy(() -> SettingsStores.open(Chain.DEFAULT.config(db, timeout)))
+          .isInstanceOfSatisfying(
+              SettingsBusyException.class,
+              busy -> assertThat(busy.waited()).isGreaterThanOrEqualTo(timeout))
+          .hasMessageContaining(db.getFileName().toString());
+      holder.execute("ROLLBACK");
+    }
+    assertThat(pragma(db, "user_version")).isEqualTo("0");
   }
 
   private static String pragma(Path db, String name) throws Exception {
