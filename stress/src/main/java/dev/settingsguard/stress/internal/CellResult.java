@@ -10,10 +10,9 @@ package dev.settingsguard.stress.internal;
 public record CellResult(Cell cell, LoadResult load, InvariantWatcher.Watch watch) {
 
   /**
-   * @return whether the contender promises the invariant at this cell's process count but the
-   *     watcher saw it broken
+   * @return whether the contender promises the invariant but the watcher saw it broken
    */
   public boolean brokenPromise() {
-    return cell.contender().mustKeepInvariant(cell.processes()) && !watch.clean();
+    return cell.contender().mustKeepInvariant() && !watch.clean();
   }
 }

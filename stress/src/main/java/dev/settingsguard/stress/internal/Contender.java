@@ -16,37 +16,38 @@ import java.time.Duration;
  */
 public enum Contender {
   /** The bare adapter: the negative control, expected to break the invariant. */
-  NONE(false, false, Strategy.NONE),
-  /** A JVM-wide lock: safe across threads only. */
-  JVM_LOCK(true, false, Strategy.JVM_LOCK),
+  NONE(false, Strategy.NONE),
+  /**
+   * A JVM-wide lock: safe across threads. Across processes its writes fail busy where they would
+   * interleave, and the invariant holds all the same: each write is one transaction.
+   */
+  JVM_LOCK(true, Strategy.JVM_LOCK),
   /** An OS lock on {@code <db>.lock}: safe across threads and processes. */
-  FILE_LOCK(true, true, Strategy.FILE_LOCK),
+  FILE_LOCK(true, Strategy.FILE_LOCK),
   /** {@code BEGIN IMMEDIATE} around each operation: safe across threads and processes. */
-  SQLITE_IMMEDIATE(true, true, Strategy.SQLITE_IMMEDIATE),
+  SQLITE_IMMEDIATE(true, Strategy.SQLITE_IMMEDIATE),
   /** The library's default chain, {@code JVM_LOCK + SQLITE_IMMEDIATE}. */
-  DEFAULT(true, true, SettingsConfig.DEFAULT_STRATEGIES.toArray(Strategy[]::new)),
+  DEFAULT(true, SettingsConfig.DEFAULT_STRATEGIES.toArray(Strategy[]::new)),
   /**
    * Plain sqlite-jdbc, one connection per thread, the default chain's statements in {@code BEGIN
    * IMMEDIATE} transactions: what the library costs compared with hand-written JDBC.
    */
-  RAW_JDBC(true, true);
+  RAW_JDBC(true);
 
-  private final boolean safeAcrossThreads;
-  private final boolean safeAcrossProcesses;
+  private final boolean keepsInvariant;
   private final Strategy[] strategies;
 
-  Contender(boolean safeAcrossThreads, boolean safeAcrossProcesses, Strategy... strategies) {
-    this.safeAcrossThreads = safeAcrossThreads;
-    this.safeAcrossProcesses = safeAcrossProcesses;
+  Contender(boolean keepsInvariant, Strategy... strategies) {
+    this.keepsInvariant = keepsInvariant;
     this.strategies = strategies;
   }
 
   /**
-   * @param processes how many processes write the database at once
-   * @return whether the invariant must hold for this contender with that many processes
+   * @return whether the invariant must hold for this contender, with any number of threads and
+   *     processes: for every one but {@link #NONE}
    */
-  public boolean mustKeepInvariant(int processes) {
-    return processes > 1 ? safeAcrossProcesses : safeAcrossThreads;
+  public boolean mustKeepInvariant() {
+    return keepsInvariant;
   }
 
   /**
