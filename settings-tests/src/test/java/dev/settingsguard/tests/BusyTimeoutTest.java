@@ -138,7 +138,7 @@ class BusyTimeoutTest {
                   }
                 });
         occupant.start();
-        Thread.sleep(300);
+        awaitWaiting(occupant); // holding the JVM lock, on SQLite's write lock
 
         Interrupted interrupted = interruptWhileWriting(store);
         assertThat(interrupted.failure).isInstanceOf(SettingsBusyException.class);
@@ -150,10 +150,13 @@ class BusyTimeoutTest {
 
         holder.kill();
         occupant.join(timeout.toMillis() + 5_000);
+        assertThat(occupant.isAlive()).as("the thread holding the JVM lock still waits").isFalse();
         assertThat(occupantFailure.get()).as("the thread holding the JVM lock").isNull();
       }
     }
     assertUnchanged(db);
+    assertThat(StoredRows.settingValues(db, "occupant"))
+        .containsExactly("written once the other process let go");
   }
 
   /**
@@ -221,7 +224,8 @@ class BusyTimeoutTest {
 
   private static void assertWaitsAndWrites(Chain chain, Path db, Held held) throws Exception {
     Duration timeout = Duration.ofSeconds(5);
-    Duration hold = Duration.ofMillis(1000);
+    // Long enough that a stalled test thread still finds the lock held when it starts to write.
+    Duration hold = Duration.ofMillis(2000);
     try (SettingsStore store = SettingsStores.open(chain.config(db, timeout))) {
       seed(store);
       try (ChildProcess holder = holdInAnotherProcess(held, db, hold.toMillis())) {
@@ -232,7 +236,7 @@ class BusyTimeoutTest {
 
         assertThat(elapsed)
             .as("the write waited for the other process")
-            .isGreaterThan(hold.dividedBy(4));
+            .isGreaterThan(hold.dividedBy(8));
         assertThat(store.addAiProvider("after", null, null).active()).isTrue();
       }
     }
@@ -284,11 +288,25 @@ class BusyTimeoutTest {
             },
             "interrupted-waiter");
     waiter.start();
-    Thread.sleep(300);
+    awaitWaiting(waiter);
     waiter.interrupt();
     waiter.join(10_000);
     assertThat(waiter.isAlive()).as("the waiter still waits after the interrupt").isFalse();
     return new Interrupted(failure.get(), flagSet.get(), elapsed.get());
+  }
+
+  /**
+   * Returns once the thread is parked: every wait of the library for a lock parks, whether in the
+   * JVM lock's queue or between polls of SQLite's lock or the lock file.
+   */
+  private static void awaitWaiting(Thread thread) {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (thread.getState() != Thread.State.TIMED_WAITING
+        && thread.getState() != Thread.State.WAITING) {
+      assertThat(thread.isAlive()).as("%s ended before it waited", thread).isTrue();
+      assertThat(System.nanoTime() - deadline).as("%s never waited", thread).isNegative();
+      Thread.onSpinWait();
+    }
   }
 
   private static ChildProcess holdInAnotherProcess(Held held, Path db, long holdMillis)
@@ -296,7 +314,12 @@ class BusyTimeoutTest {
     ChildProcess holder =
         ChildProcess.start(
             LockHolder.class, held.holderArgument, db.toString(), String.valueOf(holdMillis));
-    holder.awaitLine("LOCKED", LOCKED_TIMEOUT);
+    try {
+      holder.awaitLine("LOCKED", LOCKED_TIMEOUT);
+    } catch (Exception | Error neverLocked) {
+      holder.close();
+      throw neverLocked;
+    }
     return holder;
   }
 

@@ -89,7 +89,7 @@ class DeleteUnderConcurrentReadTest {
         deletions.get(),
         reads.get(),
         readerViolations.get());
-    outcome.assertExpectedFor(chain);
+    outcome.assertInvariantExpectedFor(chain);
     if (chain.safe()) {
       assertThat(deletions.get()).as("the writers really deleted providers").isPositive();
       assertThat(Invariant.read(db).providers()).isEqualTo(PROVIDERS);

@@ -110,7 +110,7 @@ class SettingsRoutesTest {
     Outcome outcome =
         new Outcome(failures, result.unfinished(), watcher.violations(), Invariant.read(db));
     System.out.printf("%s %s: %s%n", getClass().getSimpleName(), chain, outcome);
-    outcome.assertExpectedFor(chain);
+    outcome.assertInvariantExpectedFor(chain);
     if (chain.safe()) {
       assertThat(StoredRows.providers(db))
           .as("clients deleted what they added")

@@ -4,6 +4,7 @@ import dev.settingsguard.core.AiProvider;
 import dev.settingsguard.core.ApiKey;
 import dev.settingsguard.core.SettingsStore;
 import java.io.BufferedReader;
+import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -22,7 +23,8 @@ import java.util.Random;
  * current one runs, so the JVM start-up does not count against each kill. After {@code GO} it opens
  * the real database with slow steps ({@link TestStores#openWithSlowSteps}), so most of the time is
  * spent between the SQL steps of an operation, prints {@code WRITING} and loops. A failed operation
- * is printed as {@code FAILED <type>: <message>} and the loop goes on.
+ * is printed as {@code FAILED <type>: <message>} and the loop goes on. It halts when its stdin
+ * ends, as it does when the test's JVM ends without having killed it.
  *
  * <p>Arguments: database file, {@link Chain} name, scratch directory, random seed.
  */
@@ -47,11 +49,12 @@ public final class CrashingWriter {
     }
     System.out.println("READY");
     System.out.flush();
-    String go =
-        new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)).readLine();
-    if (!"GO".equals(go)) {
+    BufferedReader stdin =
+        new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+    if (!"GO".equals(stdin.readLine())) {
       return;
     }
+    endWhenTheTestEnds(stdin);
     SettingsStore store = TestStores.openWithSlowSteps(chain, database);
     System.out.println("WRITING");
     System.out.flush();
@@ -64,6 +67,28 @@ public final class CrashingWriter {
         System.out.flush();
       }
     }
+  }
+
+  /**
+   * The test kills this process; should the test's JVM end first, its end of the pipe closes, and
+   * this process must not go on writing on a shared machine.
+   */
+  private static void endWhenTheTestEnds(BufferedReader stdin) {
+    Thread watcher =
+        new Thread(
+            () -> {
+              try {
+                while (stdin.readLine() != null) {
+                  // Nothing else is sent after GO.
+                }
+              } catch (IOException closed) {
+                // The same: the test is gone.
+              }
+              Runtime.getRuntime().halt(3);
+            },
+            "parent-watcher");
+    watcher.setDaemon(true);
+    watcher.start();
   }
 
   private static void write(SettingsStore store, Random random, long op) {

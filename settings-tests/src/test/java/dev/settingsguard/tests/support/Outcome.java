@@ -33,6 +33,22 @@ public record Outcome(
   }
 
   /**
+   * Asserts what the chain promises of a run that writes providers: as {@link #assertExpectedFor},
+   * and for {@code NONE} the watcher must have seen snapshots with zero or two active providers, so
+   * that the run proves the watcher can see the bug and not only that some write failed.
+   *
+   * @param chain the chain the run used
+   */
+  public void assertInvariantExpectedFor(Chain chain) {
+    assertExpectedFor(chain);
+    if (!chain.safe()) {
+      assertThat(violations)
+          .as("snapshots with zero or two active providers seen under NONE: %s", this)
+          .isPositive();
+    }
+  }
+
+  /**
    * Asserts what the chain promises under concurrent threads: a safe chain shows no failure, no
    * violating snapshot, and the invariant at the end; {@code NONE} shows at least one of them.
    *
