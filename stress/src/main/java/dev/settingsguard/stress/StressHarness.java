@@ -161,7 +161,7 @@ public final class StressHarness implements Callable<Integer> {
     List<CellResult> results;
     ReadProbe.Result probe;
     try (StressRun run = new StressRun(plan, StressHarness.class.getName(), List.of("worker"))) {
-      Progress progress = new Progress(plan.cells().size(), startNanos);
+      Progress progress = new Progress(plan);
       results = run.measure(progress::cellDone);
       probe = run.probe();
     }
@@ -189,23 +189,32 @@ public final class StressHarness implements Callable<Integer> {
       throw new ParameterException(
           spec.commandLine(), "--duration must be positive and --warmup not negative");
     }
+    if (lockTimeout.isZero() || lockTimeout.isNegative() || probeHold.isNegative()) {
+      throw new ParameterException(
+          spec.commandLine(), "--lock-timeout must be positive and --probe-hold not negative");
+    }
+    if (probeReads < 1) {
+      throw new ParameterException(spec.commandLine(), "--probe-reads must be positive");
+    }
   }
 
-  /** One line on stderr per measured cell, with an estimate of the time left. */
+  /**
+   * One line on stderr per measured cell, with an estimate of the time left: what the remaining
+   * cells and the probe take, since each cell runs for a fixed time and the warm-ups are over.
+   */
   private static final class Progress {
+    private final StressRun.Plan plan;
     private final int total;
-    private final long startNanos;
     private int done;
 
-    Progress(int total, long startNanos) {
-      this.total = total;
-      this.startNanos = startNanos;
+    Progress(StressRun.Plan plan) {
+      this.plan = plan;
+      this.total = plan.cells().size();
     }
 
     void cellDone(CellResult result) {
       done++;
-      long elapsed = System.nanoTime() - startNanos;
-      long left = elapsed / done * (total - done) / 1_000_000_000L;
+      long left = StressRun.estimateLeft(plan, total - done).toSeconds();
       LoadResult load = result.load();
       System.err.printf(
           Locale.ROOT,

@@ -5,9 +5,9 @@ import java.util.StringJoiner;
 
 /**
  * Latencies in nanoseconds, counted in log-linear buckets: exact below 64 ns, then 32 buckets per
- * power of two, so any percentile is within 1/32 (about 3%) of the true value. The maximum is kept
- * exactly. Recording is a few instructions and never allocates; one histogram per thread, merged at
- * the end.
+ * power of two, so a percentile, reported as its bucket's upper bound, is at most 1/32 (3.1 %)
+ * above the true value. The maximum is kept exactly. Recording is a few instructions and never
+ * allocates; one histogram per thread, merged at the end.
  */
 public final class LatencyHistogram {
 

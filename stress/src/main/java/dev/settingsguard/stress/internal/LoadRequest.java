@@ -36,6 +36,18 @@ public record LoadRequest(
     }
   }
 
+  /**
+   * How long one operation may take before it returns or is refused. Each wait is bounded by the
+   * lock timeout, not each call: a write of the chains measured here waits for up to three locks in
+   * turn (the in-JVM lock, the lock file, SQLite's write lock, twice when the WAL restarts), and
+   * one queued again after a refusal waits once more.
+   *
+   * @return four lock timeouts
+   */
+  Duration longestOperation() {
+    return lockTimeout.multipliedBy(4);
+  }
+
   String toLine() {
     Map<String, String> fields = new LinkedHashMap<>();
     fields.put("contender", contender.name());

@@ -109,8 +109,8 @@ public final class LoadRun implements AutoCloseable {
   }
 
   private LoadResult collect(long windowNanos, long compileMillis) throws InterruptedException {
-    // An operation in flight at the stop may wait up to the lock timeout before it returns.
-    long deadline = System.nanoTime() + request.lockTimeout().plusSeconds(5).toNanos();
+    // An operation in flight at the stop may still wait for its locks before it returns.
+    long deadline = System.nanoTime() + request.longestOperation().plusSeconds(5).toNanos();
     List<LoadResult> perThread = new ArrayList<>();
     for (LoadThread thread : threads) {
       thread.join(Math.max(1, (deadline - System.nanoTime()) / 1_000_000));

@@ -114,12 +114,21 @@ public final class StressRun implements AutoCloseable {
                 childRounds.compareTo(CHILD_WARMUP_AT_MOST) < 0
                     ? childRounds
                     : CHILD_WARMUP_AT_MOST);
+    return estimateLeft(plan, cells.size())
+        .plus(WARMUP_EACH.multipliedBy(warmups * WARMUP_ROUNDS_TYPICAL))
+        .plus(children);
+  }
+
+  /**
+   * @param plan what is being run
+   * @param cellsLeft how many of its cells are still to be measured
+   * @return roughly how long they and the read probe take
+   */
+  public static Duration estimateLeft(Plan plan, int cellsLeft) {
     return plan.warmup()
         .plus(plan.duration())
         .plus(CELL_OVERHEAD)
-        .multipliedBy(cells.size())
-        .plus(WARMUP_EACH.multipliedBy(warmups * WARMUP_ROUNDS_TYPICAL))
-        .plus(children)
+        .multipliedBy(cellsLeft)
         .plus(plan.probeHold());
   }
 
@@ -206,7 +215,8 @@ public final class StressRun implements AutoCloseable {
                     plan.synchronous(),
                     plan.lockTimeout(),
                     CHILD_WARMUP_EACH)) {
-              compiledMillis += inChildren(request, cell.processes()).compileMillis();
+              // Every child, as many as the largest cell needs, not only as many as this one.
+              compiledMillis += inChildren(request, children.size()).compileMillis();
             }
           }
           return new JitWarmup.Compilation(
@@ -257,7 +267,7 @@ public final class StressRun implements AutoCloseable {
         START_LEAD
             .plus(request.warmup())
             .plus(request.duration())
-            .plus(plan.lockTimeout())
+            .plus(request.longestOperation())
             .plusSeconds(30);
     List<LoadResult> results = new ArrayList<>();
     for (ChildProcess child : active) {
