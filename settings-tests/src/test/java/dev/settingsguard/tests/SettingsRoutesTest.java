@@ -2,9 +2,8 @@ package dev.settingsguard.tests;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.settingsguard.core.SettingsBusyException;
-import dev.settingsguard.core.SettingsStorageException;
 import dev.settingsguard.core.SettingsStore;
+import dev.settingsguard.locking.SettingsStores;
 import dev.settingsguard.tests.support.ActiveProviderWatcher;
 import dev.settingsguard.tests.support.BarrierRun;
 import dev.settingsguard.tests.support.Chain;
@@ -15,7 +14,6 @@ import dev.settingsguard.tests.support.StoredRows;
 import dev.settingsguard.tests.support.TestStores;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.lang.reflect.Proxy;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -24,12 +22,14 @@ import java.net.http.HttpResponse;
 import java.net.http.HttpResponse.BodyHandlers;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.IntStream;
@@ -147,30 +147,28 @@ class SettingsRoutesTest {
 
   @Test
   @Timeout(value = 30, unit = TimeUnit.SECONDS)
-  void mapsBusyTo503AndStorageFailureTo500() throws Exception {
-    try (SettingsHttpServer busy =
-            SettingsHttpServer.start(
-                storeThrowing(
-                    () ->
-                        new SettingsBusyException("write lock on test.db", Duration.ofMillis(5))));
-        SettingsHttpServer broken =
-            SettingsHttpServer.start(
-                storeThrowing(() -> new SettingsStorageException("disk full", null)))) {
-      assertThat(call(busy, "PUT", "/settings/k", "v").statusCode()).isEqualTo(503);
-      assertThat(call(busy, "POST", "/providers/1/activate", "").statusCode()).isEqualTo(503);
-      assertThat(call(broken, "PUT", "/settings/k", "v").statusCode()).isEqualTo(500);
-      assertThat(call(broken, "GET", "/providers/active", null).statusCode()).isEqualTo(500);
-    }
-  }
+  void mapsBusyTo503AndStorageFailureTo500(@TempDir Path dir) throws Exception {
+    Path db = dir.resolve("settings.db");
+    try (SettingsStore store =
+            SettingsStores.open(Chain.DEFAULT.config(db, Duration.ofMillis(300)));
+        SettingsHttpServer server = SettingsHttpServer.start(store);
+        Connection foreign = DriverManager.getConnection("jdbc:sqlite:" + db);
+        Statement sql = foreign.createStatement()) {
+      long id = store.addAiProvider("p", null, null).id();
 
-  private static SettingsStore storeThrowing(Supplier<RuntimeException> failure) {
-    return (SettingsStore)
-        Proxy.newProxyInstance(
-            SettingsStore.class.getClassLoader(),
-            new Class<?>[] {SettingsStore.class},
-            (proxy, method, args) -> {
-              throw failure.get();
-            });
+      sql.execute("BEGIN IMMEDIATE"); // another writer keeps SQLite's write lock
+      assertThat(call(server, "PUT", "/settings/k", "v").statusCode()).isEqualTo(503);
+      assertThat(call(server, "POST", "/providers/" + id + "/activate", "").statusCode())
+          .isEqualTo(503);
+      sql.execute("ROLLBACK");
+
+      sql.execute(
+          "CREATE TRIGGER refuse BEFORE INSERT ON settings"
+              + " BEGIN SELECT RAISE(ABORT, 'writes refused'); END");
+      assertThat(call(server, "PUT", "/settings/k", "v").statusCode()).isEqualTo(500);
+      sql.execute("DROP TABLE ai_providers");
+      assertThat(call(server, "GET", "/providers/active", null).statusCode()).isEqualTo(500);
+    }
   }
 
   private HttpResponse<String> call(
