@@ -137,7 +137,7 @@ public final class LoadRun implements AutoCloseable {
     private long done;
     private long busy;
     private long failed;
-    private RuntimeException crash;
+    private Throwable crash;
     private boolean loggedUnexpected;
 
     LoadThread(int index) {
@@ -148,7 +148,15 @@ public final class LoadRun implements AutoCloseable {
     @Override
     public void run() {
       SplittableRandom random = new SplittableRandom();
-      try (LoadClient client = target.newClient()) {
+      LoadClient opened;
+      try {
+        opened = target.newClient();
+      } catch (RuntimeException | Error failure) {
+        crash = failure; // an Error too: prepare() must not wait for this thread forever
+        ready.countDown();
+        return;
+      }
+      try (LoadClient client = opened) {
         ready.countDown();
         go.await();
         int current;
@@ -162,9 +170,6 @@ public final class LoadRun implements AutoCloseable {
         }
       } catch (InterruptedException interrupt) {
         Thread.currentThread().interrupt();
-      } catch (RuntimeException failure) {
-        crash = failure;
-        ready.countDown();
       }
     }
 
