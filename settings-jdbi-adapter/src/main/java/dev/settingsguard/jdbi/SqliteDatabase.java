@@ -2,6 +2,7 @@ package dev.settingsguard.jdbi;
 
 import dev.settingsguard.core.SettingsBusyException;
 import dev.settingsguard.core.SettingsStorageException;
+import dev.settingsguard.core.internal.Backoff;
 import dev.settingsguard.core.internal.OwnerOnlyFiles;
 import dev.settingsguard.jdbi.internal.ConnectionPool;
 import dev.settingsguard.jdbi.internal.ReusedStatements;
@@ -17,6 +18,7 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Supplier;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.HandleCallback;
@@ -39,6 +41,13 @@ import org.sqlite.SQLiteConfig;
  * second time per operation.
  */
 public final class SqliteDatabase implements AutoCloseable {
+
+  /**
+   * How long a statement of a transaction that has read tries again to get the write lock another
+   * connection holds (see {@link #withHandle}): the lock held for a moment by a reader is free
+   * again within microseconds, a writer's batch holds it for milliseconds.
+   */
+  static final Duration MOMENTARY_LOCK = Duration.ofMillis(20);
 
   private final Path path;
   private final Duration lockTimeout;
@@ -156,17 +165,32 @@ public final class SqliteDatabase implements AutoCloseable {
    * Runs a callback with a handle, translating failures into the port's exceptions. Called within
    * {@link #inTransaction}, the callback receives the transaction's handle.
    *
-   * @param callback the work
+   * <p>In a transaction, a statement that SQLite refused at once because the transaction had read
+   * and another connection held the write lock runs again for up to {@link #MOMENTARY_LOCK}: SQLite
+   * does not wait in that case, yet the holder is sometimes no writer at all but a reader that took
+   * the lock for a moment, which SQLite does when it caught the WAL index mid-update. When a writer
+   * holds it and commits, the next attempt fails with {@code SQLITE_BUSY_SNAPSHOT} at once.
+   *
+   * @param callback the work, one statement within a transaction
    * @param <R> the result type
    * @return the callback's result
    */
   public <R> R withHandle(HandleCallback<R, RuntimeException> callback) {
+    boolean inTransaction = transaction.get() == TransactionState.OPEN;
     long start = System.nanoTime();
-    try {
-      return jdbi.withHandle(callback);
-    } catch (RuntimeException failure) {
-      Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
-      throw SqlErrors.translate(failure, path, lockTimeout, elapsed);
+    for (int attempt = 0; ; attempt++) {
+      try {
+        return jdbi.withHandle(callback);
+      } catch (RuntimeException failure) {
+        long elapsed = System.nanoTime() - start;
+        if (!inTransaction
+            || !SqlErrors.isRefusedUpgrade(failure)
+            || elapsed >= MOMENTARY_LOCK.toNanos()
+            || Thread.currentThread().isInterrupted()) {
+          throw SqlErrors.translate(failure, path, lockTimeout, Duration.ofNanos(elapsed));
+        }
+        LockSupport.parkNanos(Backoff.pauseNanos(attempt));
+      }
     }
   }
 

@@ -6,6 +6,9 @@ import static org.assertj.core.api.Assertions.tuple;
 
 import dev.settingsguard.core.SettingsBusyException;
 import dev.settingsguard.core.SettingsStore;
+import dev.settingsguard.jdbi.JdbiSettingsStore;
+import dev.settingsguard.jdbi.SqliteDatabase;
+import dev.settingsguard.locking.SettingsConfig;
 import dev.settingsguard.locking.SettingsStores;
 import dev.settingsguard.tests.support.Chain;
 import dev.settingsguard.tests.support.ChildProcess;
@@ -13,11 +16,18 @@ import dev.settingsguard.tests.support.LockHolder;
 import dev.settingsguard.tests.support.StoredRows;
 import dev.settingsguard.tests.support.StoredRows.ProviderRow;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
+import org.jdbi.v3.core.statement.SqlLogger;
+import org.jdbi.v3.core.statement.StatementContext;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.function.ThrowingConsumer;
@@ -189,6 +199,68 @@ class BusyTimeoutTest {
       }
     }
     assertUnchanged(db);
+  }
+
+  /**
+   * A deferred transaction that has read cannot wait for SQLite's write lock, and SQLite does not
+   * call the busy handler then. But the lock is sometimes held for a moment by no writer at all (a
+   * reader that caught the WAL index mid-update takes it to read it again): a write that finds it
+   * so must try again rather than fail. Here another connection takes the lock just after the
+   * write's first read and lets it go a millisecond later.
+   */
+  @ParameterizedTest
+  @EnumSource(
+      value = Chain.class,
+      names = {"JVM_LOCK", "FILE_LOCK"})
+  @Timeout(value = 60, unit = TimeUnit.SECONDS)
+  void aDeferredWriteTriesAgainWhenTheWriteLockIsHeldForAMoment(Chain chain, @TempDir Path dir)
+      throws Exception {
+    Path db = dir.toRealPath().resolve("settings.db");
+    SettingsConfig config = chain.config(db, Duration.ofSeconds(5));
+    SqliteDatabase sqlite = SqliteDatabase.open(db, config.synchronous(), config.lockTimeout());
+    try (Connection foreign = DriverManager.getConnection("jdbc:sqlite:" + db);
+        Statement other = foreign.createStatement();
+        SettingsStore store = SettingsStores.decorate(new JdbiSettingsStore(sqlite), config)) {
+      long id = store.addAiProvider("p", null, null).id();
+      AtomicBoolean armed = new AtomicBoolean(true);
+      AtomicReference<Throwable> releaseFailure = new AtomicReference<>();
+      sqlite
+          .jdbi()
+          .setSqlLogger(
+              new SqlLogger() {
+                @Override
+                public void logAfterExecution(StatementContext context) {
+                  // After setActiveProvider's first step, a read of the provider.
+                  if (context.getRawSql().startsWith("SELECT") && armed.getAndSet(false)) {
+                    holdForAMoment(other, releaseFailure);
+                  }
+                }
+              });
+
+      assertThat(store.setActiveProvider(id).active()).isTrue();
+      assertThat(armed).as("the lock was taken during the write").isFalse();
+      assertThat(releaseFailure.get()).isNull();
+    }
+  }
+
+  /** Takes SQLite's write lock at once and lets it go a millisecond later, on another thread. */
+  private static void holdForAMoment(Statement other, AtomicReference<Throwable> failure) {
+    try {
+      other.execute("BEGIN IMMEDIATE");
+    } catch (SQLException unexpected) {
+      throw new IllegalStateException(unexpected);
+    }
+    Thread release =
+        new Thread(
+            () -> {
+              LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
+              try {
+                other.execute("ROLLBACK");
+              } catch (SQLException unexpected) {
+                failure.set(unexpected);
+              }
+            });
+    release.start();
   }
 
   private static void assertRefusedWithinTheTimeout(Chain chain, Path db, Held held)

@@ -78,6 +78,20 @@ public final class SqlErrors {
         "Settings database " + database + " failed: " + sqlite.getMessage(), sqlite);
   }
 
+  /**
+   * @param failure what a statement threw, untranslated
+   * @return whether SQLite refused it at once with plain {@code SQLITE_BUSY}: in a transaction that
+   *     has read, another connection held the write lock (not {@code SQLITE_BUSY_SNAPSHOT}, which
+   *     says a writer committed meanwhile)
+   */
+  public static boolean isRefusedUpgrade(Throwable failure) {
+    if (failure instanceof SettingsException) {
+      return false;
+    }
+    SQLiteException sqlite = findSqliteCause(failure);
+    return sqlite != null && sqlite.getResultCode() == SQLiteErrorCode.SQLITE_BUSY;
+  }
+
   /** The driver's failure under Jdbi's wrappers, or whatever else failed that is not Jdbi's. */
   private static Throwable firstCauseOutsideJdbi(Throwable failure) {
     for (Throwable t = failure; t != null; t = t.getCause()) {
