@@ -44,8 +44,8 @@ public final class SqliteDatabase implements AutoCloseable {
 
   /**
    * How long a statement of a transaction that has read tries again to get the write lock another
-   * connection holds (see {@link #withHandle}): the lock held for a moment by a reader is free
-   * again within microseconds, a writer's batch holds it for milliseconds.
+   * connection holds (see {@link #withHandle}): a lock held for a moment is free again within
+   * microseconds, a writer's batch holds it for milliseconds.
    */
   static final Duration MOMENTARY_LOCK = Duration.ofMillis(20);
 
@@ -167,9 +167,11 @@ public final class SqliteDatabase implements AutoCloseable {
    *
    * <p>In a transaction, a statement that SQLite refused at once because the transaction had read
    * and another connection held the write lock runs again for up to {@link #MOMENTARY_LOCK}: SQLite
-   * does not wait in that case, yet the holder is sometimes no writer at all but a reader that took
-   * the lock for a moment, which SQLite does when it caught the WAL index mid-update. When a writer
-   * holds it and commits, the next attempt fails with {@code SQLITE_BUSY_SNAPSHOT} at once.
+   * does not wait in that case, yet the holder is sometimes no writer at all: with every writer of
+   * other processes kept out by {@code FILE_LOCK}, four processes still met a few such refusals,
+   * most likely from readers, which take the lock for a moment when they catch the WAL index
+   * mid-update. When a writer holds it and commits, the next attempt fails with {@code
+   * SQLITE_BUSY_SNAPSHOT} at once.
    *
    * @param callback the work, one statement within a transaction
    * @param <R> the result type

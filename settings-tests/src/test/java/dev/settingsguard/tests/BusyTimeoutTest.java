@@ -203,10 +203,10 @@ class BusyTimeoutTest {
 
   /**
    * A deferred transaction that has read cannot wait for SQLite's write lock, and SQLite does not
-   * call the busy handler then. But the lock is sometimes held for a moment by no writer at all (a
-   * reader that caught the WAL index mid-update takes it to read it again): a write that finds it
-   * so must try again rather than fail. Here another connection takes the lock just after the
-   * write's first read and lets it go a millisecond later.
+   * call the busy handler then. But the lock is sometimes held for a moment by no writer at all
+   * (most likely a reader that caught the WAL index mid-update): a write that finds it so must try
+   * again rather than fail. Here another connection takes the lock just after the write's first
+   * read and lets it go a millisecond later.
    */
   @ParameterizedTest
   @EnumSource(
