@@ -178,14 +178,14 @@ public final class SqliteDatabase implements AutoCloseable {
    * @return the callback's result
    */
   public <R> R withHandle(HandleCallback<R, RuntimeException> callback) {
-    boolean inTransaction = transaction.get() == TransactionState.OPEN;
     long start = System.nanoTime();
     for (int attempt = 0; ; attempt++) {
       try {
         return jdbi.withHandle(callback);
       } catch (RuntimeException failure) {
         long elapsed = System.nanoTime() - start;
-        if (!inTransaction
+        // The state is read only here, off the path of every statement that succeeds.
+        if (transaction.get() != TransactionState.OPEN
             || !SqlErrors.isRefusedUpgrade(failure)
             || elapsed >= MOMENTARY_LOCK.toNanos()
             || Thread.currentThread().isInterrupted()) {
