@@ -16,29 +16,27 @@ import java.time.Duration;
  */
 public enum Contender {
   /** The bare adapter: the negative control, expected to break the invariant. */
-  NONE(false, Strategy.NONE),
+  NONE(Strategy.NONE),
   /**
    * A JVM-wide lock: safe across threads. Across processes its writes fail busy where they would
    * interleave, and the invariant holds all the same: each write is one transaction.
    */
-  JVM_LOCK(true, Strategy.JVM_LOCK),
+  JVM_LOCK(Strategy.JVM_LOCK),
   /** An OS lock on {@code <db>.lock}: safe across threads and processes. */
-  FILE_LOCK(true, Strategy.FILE_LOCK),
+  FILE_LOCK(Strategy.FILE_LOCK),
   /** {@code BEGIN IMMEDIATE} around each operation: safe across threads and processes. */
-  SQLITE_IMMEDIATE(true, Strategy.SQLITE_IMMEDIATE),
+  SQLITE_IMMEDIATE(Strategy.SQLITE_IMMEDIATE),
   /** The library's default chain, {@code JVM_LOCK + SQLITE_IMMEDIATE}. */
-  DEFAULT(true, SettingsConfig.DEFAULT_STRATEGIES.toArray(Strategy[]::new)),
+  DEFAULT(SettingsConfig.DEFAULT_STRATEGIES.toArray(Strategy[]::new)),
   /**
    * Plain sqlite-jdbc, one connection per thread, the default chain's statements in {@code BEGIN
    * IMMEDIATE} transactions: what the library costs compared with hand-written JDBC.
    */
-  RAW_JDBC(true);
+  RAW_JDBC;
 
-  private final boolean keepsInvariant;
   private final Strategy[] strategies;
 
-  Contender(boolean keepsInvariant, Strategy... strategies) {
-    this.keepsInvariant = keepsInvariant;
+  Contender(Strategy... strategies) {
     this.strategies = strategies;
   }
 
@@ -47,7 +45,7 @@ public enum Contender {
    *     processes: for every one but {@link #NONE}
    */
   public boolean mustKeepInvariant() {
-    return keepsInvariant;
+    return this != NONE;
   }
 
   /**
