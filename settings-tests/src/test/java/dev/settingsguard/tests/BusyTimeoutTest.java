@@ -6,15 +6,13 @@ import static org.assertj.core.api.Assertions.tuple;
 
 import dev.settingsguard.core.SettingsBusyException;
 import dev.settingsguard.core.SettingsStore;
-import dev.settingsguard.jdbi.JdbiSettingsStore;
-import dev.settingsguard.jdbi.SqliteDatabase;
-import dev.settingsguard.locking.SettingsConfig;
 import dev.settingsguard.locking.SettingsStores;
 import dev.settingsguard.tests.support.Chain;
 import dev.settingsguard.tests.support.ChildProcess;
 import dev.settingsguard.tests.support.LockHolder;
 import dev.settingsguard.tests.support.StoredRows;
 import dev.settingsguard.tests.support.StoredRows.ProviderRow;
+import dev.settingsguard.tests.support.TestStores;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -216,26 +214,24 @@ class BusyTimeoutTest {
   void aDeferredWriteTriesAgainWhenTheWriteLockIsHeldForAMoment(Chain chain, @TempDir Path dir)
       throws Exception {
     Path db = dir.toRealPath().resolve("settings.db");
-    SettingsConfig config = chain.config(db, Duration.ofSeconds(5));
-    SqliteDatabase sqlite = SqliteDatabase.open(db, config.synchronous(), config.lockTimeout());
+    AtomicBoolean armed = new AtomicBoolean();
+    AtomicReference<Throwable> releaseFailure = new AtomicReference<>();
     try (Connection foreign = DriverManager.getConnection("jdbc:sqlite:" + db);
         Statement other = foreign.createStatement();
-        SettingsStore store = SettingsStores.decorate(new JdbiSettingsStore(sqlite), config)) {
-      long id = store.addAiProvider("p", null, null).id();
-      AtomicBoolean armed = new AtomicBoolean(true);
-      AtomicReference<Throwable> releaseFailure = new AtomicReference<>();
-      sqlite
-          .jdbi()
-          .setSqlLogger(
-              new SqlLogger() {
-                @Override
-                public void logAfterExecution(StatementContext context) {
-                  // After setActiveProvider's first step, a read of the provider.
-                  if (context.getRawSql().startsWith("SELECT") && armed.getAndSet(false)) {
-                    holdForAMoment(other, releaseFailure);
+        SettingsStore store =
+            TestStores.openWithSqlLogger(
+                chain.config(db, Duration.ofSeconds(5)),
+                new SqlLogger() {
+                  @Override
+                  public void logAfterExecution(StatementContext context) {
+                    // Once armed: after setActiveProvider's first step, a read of the provider.
+                    if (context.getRawSql().startsWith("SELECT") && armed.getAndSet(false)) {
+                      holdForAMoment(other, releaseFailure);
+                    }
                   }
-                }
-              });
+                })) {
+      long id = store.addAiProvider("p", null, null).id();
+      armed.set(true);
 
       assertThat(store.setActiveProvider(id).active()).isTrue();
       assertThat(armed).as("the lock was taken during the write").isFalse();

@@ -7,10 +7,6 @@ import dev.settingsguard.core.AiProvider;
 import dev.settingsguard.core.ApiKey;
 import dev.settingsguard.core.SettingsStorageException;
 import dev.settingsguard.core.SettingsStore;
-import dev.settingsguard.jdbi.JdbiSettingsStore;
-import dev.settingsguard.jdbi.SqliteDatabase;
-import dev.settingsguard.locking.SettingsConfig;
-import dev.settingsguard.locking.SettingsStores;
 import dev.settingsguard.tests.support.Chain;
 import dev.settingsguard.tests.support.TestStores;
 import java.io.PrintWriter;
@@ -97,12 +93,11 @@ class SecretsTest {
   @Test
   void driverFailureOutsideSqliteWhileWritingAKeyDoesNotShowIt() {
     Path db = dir.resolve("s.db");
-    SettingsConfig config = Chain.DEFAULT.config(db);
-    SqliteDatabase sqlite = SqliteDatabase.open(db, config.synchronous(), config.lockTimeout());
     // Closing the statement that binds the key makes the driver throw a plain SQLException, not
     // SQLite's: Jdbi wraps it in an exception whose message renders the bound arguments.
-    sqlite.jdbi().setSqlLogger(new CloseStatementsBinding("api_key = "));
-    try (SettingsStore store = SettingsStores.decorate(new JdbiSettingsStore(sqlite), config)) {
+    try (SettingsStore store =
+        TestStores.openWithSqlLogger(
+            Chain.DEFAULT.config(db), new CloseStatementsBinding("api_key = "))) {
       store.addAiProvider("openai", null, null);
 
       Throwable failure =

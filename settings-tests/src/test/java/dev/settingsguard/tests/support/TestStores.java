@@ -28,10 +28,21 @@ public final class TestStores {
    * @return the store
    */
   public static SettingsStore openWithSlowSteps(Chain chain, Path database) {
-    SettingsConfig config = chain.config(database);
+    return openWithSqlLogger(chain.config(database), new PauseAfterEachStatement());
+  }
+
+  /**
+   * Opens the configuration's store with a {@link SqlLogger} that sees each of its SQL steps (not
+   * the transactions' own statements), to act between them.
+   *
+   * @param config the database, the strategies and the lock timeout
+   * @param logger called around every step
+   * @return the store
+   */
+  public static SettingsStore openWithSqlLogger(SettingsConfig config, SqlLogger logger) {
     SqliteDatabase sqlite =
-        SqliteDatabase.open(database, config.synchronous(), config.lockTimeout());
-    sqlite.jdbi().setSqlLogger(new PauseAfterEachStatement());
+        SqliteDatabase.open(config.database(), config.synchronous(), config.lockTimeout());
+    sqlite.jdbi().setSqlLogger(logger);
     return SettingsStores.decorate(new JdbiSettingsStore(sqlite), config);
   }
 
