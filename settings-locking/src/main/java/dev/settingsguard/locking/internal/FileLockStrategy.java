@@ -1,18 +1,29 @@
 package dev.settingsguard.locking.internal;
 
+import com.sun.security.auth.module.UnixSystem;
 import dev.settingsguard.core.SettingsBusyException;
 import dev.settingsguard.core.SettingsStorageException;
 import dev.settingsguard.core.internal.Backoff;
 import dev.settingsguard.core.internal.OwnerOnlyFiles;
 import java.io.IOException;
+import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFileAttributes;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
-import java.util.HashMap;
-import java.util.Map;
+import java.util.EnumSet;
 import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -29,6 +40,12 @@ import org.slf4j.LoggerFactory;
  * it, and only the thread running their writes competes with other processes for the file. Both are
  * shared by every store on the same lock file in this JVM, as is the one open channel to the file.
  *
+ * <p>The lock file is only ever a regular file of the current user with a single name, and never
+ * the database itself: anything else at its path (a FIFO, socket, directory, symbolic or hard link,
+ * another user's file) is refused before it is opened, and it is opened without following links and
+ * for reading and writing, which does not block even on a FIFO put there meanwhile. A lock file
+ * that other users could open, and so lock for ever, is made owner-only.
+ *
  * <p>The OS lock is polled with {@link Backoff} pauses rather than waited on: a thread blocked in
  * {@link FileChannel#lock()} cannot be timed out, and interrupting it closes the channel.
  */
@@ -36,13 +53,20 @@ public final class FileLockStrategy implements WriteGuard {
 
   private static final Logger LOG = LoggerFactory.getLogger(FileLockStrategy.class);
 
-  /** One entry per lock file open in this JVM; removed when its last store closes. */
-  private static final Map<Path, SharedLockFile> OPEN = new HashMap<>();
+  /**
+   * One entry per lock file open in this JVM; removed when its last store closes. Entries are
+   * opened and closed inside the map's per-key {@code compute}, so stores of other lock files never
+   * wait on them.
+   */
+  private static final ConcurrentMap<Path, SharedLockFile> OPEN = new ConcurrentHashMap<>();
+
+  private static final Set<PosixFilePermission> OWNER_ONLY =
+      EnumSet.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE);
 
   private final SharedLockFile shared;
   private final Duration timeout;
   private final WriteGuard batchScope;
-  private boolean closed;
+  private final AtomicBoolean closed = new AtomicBoolean();
 
   private FileLockStrategy(SharedLockFile shared, WriteGuard guardsBelow, Duration timeout) {
     this.shared = shared;
@@ -58,22 +82,24 @@ public final class FileLockStrategy implements WriteGuard {
    *     one file lock, for a batch of queued writes of this store, which then each re-enter it
    * @param timeout the bound on each wait for the lock
    * @return the guard
-   * @throws SettingsStorageException naming the lock file if it cannot be created or opened
+   * @throws SettingsStorageException naming the lock file if it cannot be created or opened, or is
+   *     not a regular file of the current user with one name
    */
   public static FileLockStrategy forDatabase(
       Path canonicalDatabase, WriteGuard guardsBelow, Duration timeout) {
     Objects.requireNonNull(guardsBelow, "guardsBelow");
     Objects.requireNonNull(timeout, "timeout");
     Path lockFile = canonicalDatabase.resolveSibling(canonicalDatabase.getFileName() + ".lock");
-    synchronized (OPEN) {
-      SharedLockFile shared = OPEN.get(lockFile);
-      if (shared == null) {
-        shared = SharedLockFile.open(lockFile);
-        OPEN.put(lockFile, shared);
-      }
-      shared.users++;
-      return new FileLockStrategy(shared, guardsBelow, timeout);
-    }
+    SharedLockFile shared =
+        OPEN.compute(
+            lockFile,
+            (path, open) -> {
+              SharedLockFile entry =
+                  open != null ? open : SharedLockFile.open(path, canonicalDatabase);
+              entry.users++;
+              return entry;
+            });
+    return new FileLockStrategy(shared, guardsBelow, timeout);
   }
 
   @Override
@@ -128,11 +154,14 @@ public final class FileLockStrategy implements WriteGuard {
 
   /**
    * The operation has completed by now, so a failed release is logged rather than thrown: the
-   * caller's result stands, and closing the channel releases the lock in any case.
+   * caller's result stands, and closing the channel releases the lock in any case. A channel closed
+   * by its store's {@code close()} while this write ran has released the lock already.
    */
   private void release(FileLock fileLock) {
     try {
       fileLock.release();
+    } catch (ClosedChannelException closedWithItsStore) {
+      LOG.debug("The lock file {} was closed with its store during a write", shared.path);
     } catch (IOException failure) {
       LOG.warn("Cannot release the file lock on {}", shared.path, failure);
     }
@@ -141,16 +170,18 @@ public final class FileLockStrategy implements WriteGuard {
   /** Closes the lock file's channel when the last store using it in this JVM closes. */
   @Override
   public void close() {
-    synchronized (OPEN) {
-      if (closed) {
-        return;
-      }
-      closed = true;
-      if (--shared.users == 0) {
-        OPEN.remove(shared.path);
-        shared.close();
-      }
+    if (!closed.compareAndSet(false, true)) {
+      return;
     }
+    OPEN.computeIfPresent(
+        shared.path,
+        (path, open) -> {
+          if (--open.users > 0) {
+            return open;
+          }
+          open.close();
+          return null;
+        });
   }
 
   @Override
@@ -173,8 +204,8 @@ public final class FileLockStrategy implements WriteGuard {
   }
 
   /**
-   * The in-JVM lock and the open channel for one lock file; {@code users} is guarded by {@code
-   * OPEN}, {@code held} by {@code writers}.
+   * The in-JVM lock and the open channel for one lock file; {@code users} is guarded by the entry's
+   * key in {@code OPEN}, {@code held} by {@code writers}.
    */
   private static final class SharedLockFile {
     final Path path;
@@ -189,14 +220,82 @@ public final class FileLockStrategy implements WriteGuard {
       this.writers = new CombiningLock("in-JVM lock on " + path);
     }
 
-    static SharedLockFile open(Path path) {
+    /**
+     * Checks the file before opening it and again after: it must be the same regular file both
+     * times, so a file swapped in between is refused too. None of these steps blocks.
+     */
+    static SharedLockFile open(Path path, Path database) {
       try {
-        OwnerOnlyFiles.createIfAbsent(path);
-        return new SharedLockFile(path, FileChannel.open(path, StandardOpenOption.WRITE));
+        OwnerOnlyFiles.createIfAbsent(path); // fails, not follows, where a link is in the way
+        PosixFileAttributes before = checkedAttributes(path, database);
+        FileChannel channel =
+            FileChannel.open(
+                path, StandardOpenOption.READ, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
+        try {
+          PosixFileAttributes after = checkedAttributes(path, database);
+          if (!Objects.equals(before.fileKey(), after.fileKey())) {
+            throw refused(path, "it was replaced while it was being opened");
+          }
+          if (!after.permissions().equals(OWNER_ONLY)) {
+            // Another user who can open it can lock it and keep every writer out for good.
+            Files.setPosixFilePermissions(path, OWNER_ONLY);
+            LOG.info(
+                "Made the lock file {} readable and writable by its owner only (it was {})",
+                path,
+                PosixFilePermissions.toString(after.permissions()));
+          }
+          return new SharedLockFile(path, channel);
+        } catch (IOException | RuntimeException failure) {
+          channel.close();
+          throw failure;
+        }
       } catch (IOException failure) {
         throw new SettingsStorageException(
             "Cannot open lock file " + path + ": " + failure, failure);
       }
+    }
+
+    private static PosixFileAttributes checkedAttributes(Path path, Path database)
+        throws IOException {
+      PosixFileAttributes attributes =
+          Files.readAttributes(path, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+      if (attributes.isSymbolicLink()) {
+        throw refused(path, "it is a symbolic link");
+      }
+      if (!attributes.isRegularFile()) {
+        throw refused(
+            path,
+            attributes.isDirectory() ? "it is a directory" : "it is a FIFO, socket or device");
+      }
+      if (Objects.equals(attributes.fileKey(), fileKeyOf(database))) {
+        throw refused(path, "it is the database file itself");
+      }
+      int links = (Integer) Files.getAttribute(path, "unix:nlink", LinkOption.NOFOLLOW_LINKS);
+      if (links > 1) {
+        throw refused(path, "it has " + links + " hard links");
+      }
+      int owner = (Integer) Files.getAttribute(path, "unix:uid", LinkOption.NOFOLLOW_LINKS);
+      long currentUser = new UnixSystem().getUid();
+      if (owner != currentUser) {
+        throw refused(
+            path, "it is owned by user id " + owner + ", not by this process's " + currentUser);
+      }
+      return attributes;
+    }
+
+    private static Object fileKeyOf(Path file) throws IOException {
+      return Files.readAttributes(file, BasicFileAttributes.class).fileKey();
+    }
+
+    private static SettingsStorageException refused(Path path, String reason) {
+      return new SettingsStorageException(
+          "Refusing lock file "
+              + path
+              + ": "
+              + reason
+              + "; it must be a regular file of this user with one name (remove it, and it is"
+              + " created anew)",
+          null);
     }
 
     void close() {
