@@ -3,6 +3,7 @@ package dev.settingsguard.core;
 import dev.settingsguard.core.internal.InputRules;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.util.Objects;
 
 /**
  * A provider's secret. It is shown only by {@link #reveal()}; {@link #toString()} masks it.
@@ -33,6 +34,19 @@ public final class ApiKey {
   public static ApiKey of(String secret) {
     InputRules.apiKey(secret);
     return new ApiKey(secret);
+  }
+
+  /**
+   * Wraps a secret read from storage. Unlike {@link #of}, it applies no input rule: a row that
+   * another program wrote is returned as it is stored, and the input rules guard only what this
+   * library writes.
+   *
+   * @param secret the stored secret
+   * @return the wrapped key
+   * @throws NullPointerException if the secret is {@code null}
+   */
+  public static ApiKey ofStored(String secret) {
+    return new ApiKey(Objects.requireNonNull(secret, "secret"));
   }
 
   /**

@@ -4,6 +4,7 @@ import dev.settingsguard.core.AiProvider;
 import dev.settingsguard.core.ApiKey;
 import dev.settingsguard.core.ProviderNotFoundException;
 import dev.settingsguard.core.Setting;
+import dev.settingsguard.core.SettingsStorageException;
 import dev.settingsguard.core.SettingsStore;
 import dev.settingsguard.core.internal.InputRules;
 import java.sql.ResultSet;
@@ -223,13 +224,31 @@ public final class JdbiSettingsStore implements SettingsStore {
     return deleted;
   }
 
+  /**
+   * @throws SettingsStorageException if several providers are active, which only a foreign client
+   *     that dropped the single-active index can cause
+   */
   @Override
   public Optional<AiProvider> getActiveProvider() {
-    return database.withHandle(
-        h ->
-            h.createQuery("SELECT " + PROVIDER_COLUMNS + " FROM ai_providers WHERE is_active = 1")
-                .map(JdbiSettingsStore::provider)
-                .findOne());
+    List<AiProvider> active =
+        database.withHandle(
+            h ->
+                h.createQuery(
+                        "SELECT "
+                            + PROVIDER_COLUMNS
+                            + " FROM ai_providers WHERE is_active = 1 ORDER BY id LIMIT 2")
+                    .map(JdbiSettingsStore::provider)
+                    .list());
+    if (active.size() > 1) {
+      throw new SettingsStorageException(
+          "Settings database "
+              + database.path()
+              + " has 2 active providers or more (ids "
+              + active.stream().map(AiProvider::id).toList()
+              + ", ...): another client dropped its single-active index; reopen to have it checked",
+          null);
+    }
+    return active.stream().findFirst();
   }
 
   @Override
@@ -295,7 +314,7 @@ public final class JdbiSettingsStore implements SettingsStore {
     return new AiProvider(
         rs.getLong("id"),
         rs.getString("provider_name"),
-        secret == null ? null : ApiKey.of(secret),
+        secret == null ? null : ApiKey.ofStored(secret),
         rs.getString("model"),
         rs.getInt("is_active") == 1,
         instantOfMicros(rs.getLong("updated_at")));

@@ -14,6 +14,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
@@ -50,6 +51,7 @@ public final class SqliteDatabase implements AutoCloseable {
   static final Duration MOMENTARY_LOCK = Duration.ofMillis(20);
 
   private final Path path;
+  private final Object identity;
   private final Duration lockTimeout;
   private final ConnectionPool pool;
   private final ReusedStatements statements = new ReusedStatements();
@@ -58,8 +60,9 @@ public final class SqliteDatabase implements AutoCloseable {
   private final ThreadLocal<TransactionState> transaction =
       ThreadLocal.withInitial(() -> TransactionState.NONE);
 
-  private SqliteDatabase(Path path, Duration lockTimeout, ConnectionPool pool) {
+  private SqliteDatabase(Path path, Object identity, Duration lockTimeout, ConnectionPool pool) {
     this.path = path;
+    this.identity = identity;
     this.lockTimeout = lockTimeout;
     this.pool = pool;
     this.jdbi = Jdbi.create(pool).setStatementBuilderFactory(statements);
@@ -97,7 +100,7 @@ public final class SqliteDatabase implements AutoCloseable {
               BusyHandler.setHandler(connection, new TimedBusyHandler(lockTimeout));
               return connection;
             });
-    SqliteDatabase database = new SqliteDatabase(canonical, lockTimeout, pool);
+    SqliteDatabase database = new SqliteDatabase(canonical, fileKey(canonical), lockTimeout, pool);
     try {
       database.withHandle(
           handle -> {
@@ -116,13 +119,29 @@ public final class SqliteDatabase implements AutoCloseable {
     return database;
   }
 
+  /**
+   * Creates the file if absent and checks that it is one regular file with one name: SQLite names a
+   * database's {@code -wal} and {@code -shm} files after the name it was opened by, and the
+   * strategies' locks are keyed by it, so two names of one file would be two databases to both, and
+   * writes through each would corrupt the other's.
+   */
   private static Path createOwnerOnly(Path file) {
     try {
       OwnerOnlyFiles.createIfAbsent(file);
       Path canonical = file.toRealPath();
       if (!Files.isRegularFile(canonical)) {
-        throw new SettingsStorageException(
-            "Cannot open settings database " + file + ": not a regular file", null);
+        throw cannotOpen(file, "not a regular file");
+      }
+      if (canonical.getFileSystem().supportedFileAttributeViews().contains("unix")) {
+        int links = (Integer) Files.getAttribute(canonical, "unix:nlink");
+        if (links > 1) {
+          throw cannotOpen(
+              canonical,
+              "it has "
+                  + links
+                  + " hard links, and SQLite would take each name for another database; remove"
+                  + " all names but one");
+        }
       }
       return canonical;
     } catch (NoSuchFileException missingParent) {
@@ -133,6 +152,29 @@ public final class SqliteDatabase implements AutoCloseable {
       throw new SettingsStorageException(
           "Cannot open settings database " + file + ": " + failure, failure);
     }
+  }
+
+  private static SettingsStorageException cannotOpen(Path file, String reason) {
+    return new SettingsStorageException(
+        "Cannot open settings database " + file + ": " + reason, null);
+  }
+
+  private static Object fileKey(Path canonical) {
+    try {
+      Object key = Files.readAttributes(canonical, BasicFileAttributes.class).fileKey();
+      return key == null ? canonical : key;
+    } catch (IOException failure) {
+      throw new SettingsStorageException(
+          "Cannot open settings database " + canonical + ": " + failure, failure);
+    }
+  }
+
+  /**
+   * @return what identifies the database file whatever name reaches it (its device and inode, where
+   *     the file system has them), for locks that every store on the file must share
+   */
+  public Object identity() {
+    return identity;
   }
 
   /**
@@ -240,7 +282,7 @@ public final class SqliteDatabase implements AutoCloseable {
             control(handle, "COMMIT");
             return result;
           } catch (RuntimeException | Error failure) {
-            rollback(handle, failure);
+            undo(handle, failure, "ROLLBACK");
             throw failure;
           } finally {
             transaction.set(TransactionState.NONE);
@@ -250,9 +292,10 @@ public final class SqliteDatabase implements AutoCloseable {
 
   /**
    * If rolling back to the savepoint fails, SQLite has usually rolled back the whole transaction
-   * (it does after some errors, e.g. a full disk): the state says so, nothing more runs in it,
-   * since each later statement would commit on its own, and the enclosing transaction rolls back
-   * instead of committing, in case the failed work's steps are still there.
+   * (it does after some errors, e.g. a full disk or a trigger's {@code RAISE(ROLLBACK, …)}): the
+   * state says so, nothing more runs in it, since each later statement would commit on its own, and
+   * the enclosing transaction rolls back instead of committing, in case the failed work's steps are
+   * still there.
    */
   private <R> R inSavepoint(Supplier<R> work) {
     return withHandle(
@@ -263,23 +306,33 @@ public final class SqliteDatabase implements AutoCloseable {
             control(handle, "RELEASE operation");
             return result;
           } catch (RuntimeException | Error failure) {
-            try {
-              control(handle, "ROLLBACK TO operation");
-              control(handle, "RELEASE operation");
-            } catch (RuntimeException rollbackFailure) {
+            if (!undo(handle, failure, "ROLLBACK TO operation", "RELEASE operation")) {
               transaction.set(TransactionState.ROLLED_BACK);
-              failure.addSuppressed(rollbackFailure);
             }
             throw failure;
           }
         });
   }
 
-  private void rollback(Handle handle, Throwable failure) {
+  /**
+   * Runs the statements that undo a failed operation. When they fail because SQLite has already
+   * rolled the whole transaction back itself, that is what was wanted and the failure carries no
+   * complaint about it; any other failure of theirs is added to it as suppressed.
+   *
+   * @return whether they ran
+   */
+  private boolean undo(Handle handle, Throwable failure, String... undoStatements) {
+    long start = System.nanoTime();
     try {
-      control(handle, "ROLLBACK");
-    } catch (RuntimeException rollbackFailure) {
-      failure.addSuppressed(rollbackFailure);
+      for (String sql : undoStatements) {
+        statements.execute(handle.getConnection(), sql);
+      }
+      return true;
+    } catch (SQLException undoFailure) {
+      if (!SqlErrors.isTransactionEnded(undoFailure)) {
+        failure.addSuppressed(translated(undoFailure, start));
+      }
+      return false;
     }
   }
 
@@ -296,9 +349,13 @@ public final class SqliteDatabase implements AutoCloseable {
     try {
       statements.execute(handle.getConnection(), sql);
     } catch (SQLException failure) {
-      throw SqlErrors.translate(
-          failure, path, lockTimeout, Duration.ofNanos(System.nanoTime() - start));
+      throw translated(failure, start);
     }
+  }
+
+  private RuntimeException translated(SQLException failure, long start) {
+    return SqlErrors.translate(
+        failure, path, lockTimeout, Duration.ofNanos(System.nanoTime() - start));
   }
 
   /** Closes idle connections; connections in use close when their operation ends. Idempotent. */

@@ -83,7 +83,11 @@ public final class SettingsStores {
       store =
           new GuardedSettingsStore(
               store,
-              JvmLockStrategy.forDatabase(database.path(), guardsBelow, config.lockTimeout()));
+              JvmLockStrategy.forDatabase(
+                  database.identity(),
+                  database.path().toString(),
+                  guardsBelow,
+                  config.lockTimeout()));
     }
     LOG.debug("Settings database {} guarded by {}", database.path(), store);
     return store;

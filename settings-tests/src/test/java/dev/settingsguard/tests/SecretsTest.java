@@ -84,8 +84,30 @@ class SecretsTest {
 
       assertThat(failure).isInstanceOf(SettingsStorageException.class);
       assertThat(failure.getMessage())
-          .contains("writes refused")
+          .contains("trigger")
+          .doesNotContain("writes refused") // a trigger's own text may carry bound values
           .contains(db.getFileName().toString());
+      assertThat(stackTraceOf(failure)).doesNotContain("SECRET");
+    }
+  }
+
+  @Test
+  void aForeignTriggerThatPutsTheKeyInItsMessageDoesNotShowIt() throws Exception {
+    Path db = dir.resolve("s.db");
+    try (SettingsStore store = TestStores.open(Chain.DEFAULT, db)) {
+      try (var connection = DriverManager.getConnection("jdbc:sqlite:" + db);
+          var statement = connection.createStatement()) {
+        statement.execute(
+            "CREATE TRIGGER echo BEFORE INSERT ON ai_providers"
+                + " BEGIN SELECT RAISE(ABORT, 'refused key ' || NEW.api_key); END");
+      }
+
+      Throwable failure =
+          catchThrowable(() -> store.addAiProvider("openai", ApiKey.of(SECRET), "m"));
+
+      assertThat(failure)
+          .isInstanceOf(SettingsStorageException.class)
+          .hasMessageContaining("trigger");
       assertThat(stackTraceOf(failure)).doesNotContain("SECRET");
     }
   }

@@ -86,7 +86,7 @@ class StorageErrorsTest {
 
       assertThatThrownBy(() -> store.addAiProvider("b", null, null))
           .isInstanceOf(SettingsStorageException.class)
-          .hasMessageContaining("disk full, say")
+          .hasMessageContaining("a trigger refused the statement")
           .hasMessageContaining(db.getFileName().toString());
 
       assertThat(store.listAiProviders()).containsExactly(active);

@@ -2,19 +2,29 @@ package dev.settingsguard.jdbi.internal;
 
 import dev.settingsguard.core.SettingsStorageException;
 import java.nio.file.Path;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Collectors;
 import org.jdbi.v3.core.Handle;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The schema, versioned with {@code PRAGMA user_version}.
+ * The schema, versioned with {@code PRAGMA user_version}, and the checks that keep this library off
+ * files it did not make.
  *
- * <p>Opening a file whose schema is current takes no lock at all: the version is read first, in
- * auto-commit. Otherwise migration runs inside one {@code BEGIN IMMEDIATE} transaction: when
- * several processes open a new file at the same moment, one applies the steps and the others wait
- * for the write lock, then read the new version and apply nothing. Every step is also idempotent
- * ({@code IF NOT EXISTS}).
+ * <p>Opening reads before it writes anything: the version and the shape of both tables (columns,
+ * the {@code CHECK}, the unique provider name, the single-active index) are checked in auto-commit
+ * reads, and a newer or foreign schema is refused while the file is still byte for byte as it was:
+ * even the switch to WAL comes after the checks. A file whose schema is current and whose data
+ * keeps the invariant then takes no lock at all. Otherwise one {@code BEGIN IMMEDIATE} transaction
+ * checks again under the write lock and migrates, restores a dropped single-active index, or makes
+ * a provider active where a foreign client left none; processes that open a file at the same moment
+ * find the work done when they get the lock.
  *
  * <p>Not taking the write lock for a current schema matters beyond speed: strategies that exclude
  * writers with their own locks run deferred transactions, and a deferred transaction that has read
@@ -24,64 +34,105 @@ public final class Schema {
 
   private static final Logger LOG = LoggerFactory.getLogger(Schema.class);
 
+  private static final String SETTINGS_TABLE =
+      """
+      CREATE TABLE IF NOT EXISTS settings (
+        key        TEXT PRIMARY KEY NOT NULL,
+        value      TEXT,
+        updated_at INTEGER NOT NULL
+      )""";
+
+  private static final String PROVIDERS_TABLE =
+      """
+      CREATE TABLE IF NOT EXISTS ai_providers (
+        id            INTEGER PRIMARY KEY,
+        provider_name TEXT NOT NULL UNIQUE,
+        api_key       TEXT,
+        model         TEXT,
+        is_active     INTEGER NOT NULL CHECK (is_active IN (0, 1)),
+        created_at    INTEGER NOT NULL,
+        updated_at    INTEGER NOT NULL
+      )""";
+
+  /** "At most one active" is the database's job, for every client, this library or not. */
+  private static final String SINGLE_ACTIVE_INDEX_NAME = "ai_providers_single_active";
+
+  private static final String SINGLE_ACTIVE_INDEX =
+      """
+      CREATE UNIQUE INDEX IF NOT EXISTS ai_providers_single_active
+        ON ai_providers (is_active) WHERE is_active = 1""";
+
   /** Step {@code i} brings the schema from version {@code i} to version {@code i + 1}. */
   private static final List<List<String>> STEPS =
-      List.of(
-          List.of(
-              """
-              CREATE TABLE IF NOT EXISTS settings (
-                key        TEXT PRIMARY KEY NOT NULL,
-                value      TEXT,
-                updated_at INTEGER NOT NULL
-              )""",
-              """
-              CREATE TABLE IF NOT EXISTS ai_providers (
-                id            INTEGER PRIMARY KEY,
-                provider_name TEXT NOT NULL UNIQUE,
-                api_key       TEXT,
-                model         TEXT,
-                is_active     INTEGER NOT NULL CHECK (is_active IN (0, 1)),
-                created_at    INTEGER NOT NULL,
-                updated_at    INTEGER NOT NULL
-              )""",
-              // "At most one active" is the database's job, for every client, this library or not.
-              """
-              CREATE UNIQUE INDEX IF NOT EXISTS ai_providers_single_active
-                ON ai_providers (is_active) WHERE is_active = 1"""));
+      List.of(List.of(SETTINGS_TABLE, PROVIDERS_TABLE, SINGLE_ACTIVE_INDEX));
 
   /** The version this library writes and reads. */
   public static final int VERSION = STEPS.size();
 
+  /** Each table's columns as {@code PRAGMA table_info} lists them: name, type, not null, key. */
+  private static final Map<String, List<Column>> TABLES =
+      Map.of(
+          "settings",
+          List.of(
+              new Column("key", "TEXT", true, true),
+              new Column("value", "TEXT", false, false),
+              new Column("updated_at", "INTEGER", true, false)),
+          "ai_providers",
+          List.of(
+              new Column("id", "INTEGER", false, true),
+              new Column("provider_name", "TEXT", true, false),
+              new Column("api_key", "TEXT", false, false),
+              new Column("model", "TEXT", false, false),
+              new Column("is_active", "INTEGER", true, false),
+              new Column("created_at", "INTEGER", true, false),
+              new Column("updated_at", "INTEGER", true, false)));
+
   private Schema() {}
 
   /**
-   * Switches the file to WAL and brings its schema to {@link #VERSION}.
+   * Checks the file, switches it to WAL and brings its schema to {@link #VERSION}, restoring the
+   * single-active index and an active provider where a foreign client removed them.
    *
    * @param handle a handle in auto-commit mode
    * @param database the file, for messages
-   * @throws SettingsStorageException if WAL is unavailable or the file has a newer schema
+   * @throws SettingsStorageException if the file has a newer or foreign schema, has several active
+   *     providers and no index to prevent it, or cannot use WAL; the file is left unchanged
    */
   public static void migrate(Handle handle, Path database) {
-    // WAL is a property of the file: set once, every later connection finds it.
-    String mode = handle.createQuery("PRAGMA journal_mode = WAL").mapTo(String.class).one();
-    if (!"wal".equalsIgnoreCase(mode)) {
-      throw new SettingsStorageException(
-          "Settings database " + database + " cannot use WAL journaling (got " + mode + ")", null);
-    }
-    if (checkedVersion(handle, database) == VERSION) {
+    if (!inspect(handle, database).needsWork()) {
+      useWal(handle, database);
       return;
     }
+    useWal(handle, database);
     handle.execute("BEGIN IMMEDIATE");
     try {
-      // Read again under the write lock: another process may have migrated meanwhile.
-      int version = checkedVersion(handle, database);
-      for (int step = version; step < VERSION; step++) {
+      // Inspect again under the write lock: another process may have done the work meanwhile.
+      Findings found = inspect(handle, database);
+      for (int step = found.version(); step < VERSION; step++) {
         STEPS.get(step).forEach(handle::execute);
       }
-      if (version < VERSION) {
+      if (found.version() < VERSION) {
         // PRAGMA takes no bound parameters; VERSION is a constant of this class.
         handle.execute("PRAGMA user_version = " + VERSION);
-        LOG.info("Migrated settings database {} from schema {} to {}", database, version, VERSION);
+        LOG.info(
+            "Migrated settings database {} from schema {} to {}",
+            database,
+            found.version(),
+            VERSION);
+      } else if (!found.singleActiveIndex()) {
+        handle.execute(SINGLE_ACTIVE_INDEX);
+        LOG.warn(
+            "Settings database {} had lost its index {}; restored it",
+            database,
+            SINGLE_ACTIVE_INDEX_NAME);
+      }
+      if (found.noneActive()) {
+        long activated = activateMostRecentlyUpdated(handle);
+        LOG.warn(
+            "Settings database {} had providers but none active; made provider {} active, the most"
+                + " recently updated",
+            database,
+            activated);
       }
       handle.execute("COMMIT");
     } catch (RuntimeException failure) {
@@ -90,18 +141,191 @@ public final class Schema {
     }
   }
 
-  private static int checkedVersion(Handle handle, Path database) {
+  /** WAL is a property of the file: set once, every later connection finds it. */
+  private static void useWal(Handle handle, Path database) {
+    String mode = handle.createQuery("PRAGMA journal_mode").mapTo(String.class).one();
+    if (!"wal".equalsIgnoreCase(mode)) {
+      mode = handle.createQuery("PRAGMA journal_mode = WAL").mapTo(String.class).one();
+    }
+    if (!"wal".equalsIgnoreCase(mode)) {
+      throw refused(database, "cannot use WAL journaling (got " + mode + ")");
+    }
+  }
+
+  /** Reads only: refuses what this library must not touch, and says what the open must fix. */
+  private static Findings inspect(Handle handle, Path database) {
     int version = handle.createQuery("PRAGMA user_version").mapTo(Integer.class).one();
     if (version > VERSION) {
-      throw new SettingsStorageException(
-          "Settings database "
-              + database
-              + " has schema version "
-              + version
-              + ", newer than this library's "
-              + VERSION,
-          null);
+      throw refused(
+          database, "has schema version " + version + ", newer than this library's " + VERSION);
     }
-    return version;
+    boolean providersTable = false;
+    for (Map.Entry<String, List<Column>> table : TABLES.entrySet()) {
+      if (tableExists(handle, table.getKey())) {
+        checkShape(handle, database, table.getKey(), table.getValue());
+        providersTable |= table.getKey().equals("ai_providers");
+      } else if (version > 0) {
+        throw refused(
+            database, "has schema version " + version + " but no table " + table.getKey());
+      }
+    }
+    boolean index = singleActiveIndex(handle, database);
+    if (!providersTable) {
+      return new Findings(version, index, false);
+    }
+    List<Long> active =
+        handle
+            .createQuery("SELECT id FROM ai_providers WHERE is_active = 1 ORDER BY id LIMIT 10")
+            .mapTo(Long.class)
+            .list();
+    if (active.size() > 1) {
+      throw refused(
+          database,
+          "has several active providers (ids "
+              + active
+              + ") and no index "
+              + SINGLE_ACTIVE_INDEX_NAME
+              + " to prevent it: make all but one inactive with another client first");
+    }
+    boolean noneActive =
+        active.isEmpty()
+            && handle
+                .createQuery("SELECT EXISTS (SELECT 1 FROM ai_providers)")
+                .mapTo(Boolean.class)
+                .one();
+    return new Findings(version, index, noneActive);
+  }
+
+  /** Refuses a table of this library's name whose columns or constraints are not this library's. */
+  private static void checkShape(
+      Handle handle, Path database, String table, List<Column> expected) {
+    List<Column> found =
+        handle
+            .createQuery(
+                "SELECT name, type, \"notnull\", pk FROM pragma_table_info(?) ORDER BY cid")
+            .bind(0, table)
+            .map(
+                (rs, ctx) ->
+                    new Column(
+                        rs.getString("name"),
+                        rs.getString("type").toUpperCase(Locale.ROOT),
+                        rs.getBoolean("notnull"),
+                        rs.getInt("pk") > 0))
+            .list();
+    if (!found.equals(expected)) {
+      throw refused(
+          database,
+          "has a table "
+              + table
+              + " that is not this library's: missing "
+              + describe(expected.stream().filter(c -> !found.contains(c)).toList())
+              + ", unknown "
+              + describe(found.stream().filter(c -> !expected.contains(c)).toList()));
+    }
+    if (table.equals("ai_providers")) {
+      // No pragma lists CHECK constraints: the table's DDL has to be read.
+      if (!compact(tableSql(handle, table)).contains("check(is_activein(0,1))")) {
+        throw refused(database, "has a table ai_providers without CHECK (is_active IN (0, 1))");
+      }
+      if (!uniqueProviderNames(handle)) {
+        throw refused(database, "has a table ai_providers whose provider_name is not UNIQUE");
+      }
+    }
+  }
+
+  /** Whether a unique index, not partial, covers {@code provider_name} alone. */
+  private static boolean uniqueProviderNames(Handle handle) {
+    return handle
+        .createQuery(
+            "SELECT EXISTS (SELECT 1 FROM pragma_index_list('ai_providers') AS list"
+                + " WHERE list.\"unique\" = 1 AND list.partial = 0"
+                + " AND (SELECT group_concat(name) FROM pragma_index_info(list.name))"
+                + " = 'provider_name')")
+        .mapTo(Boolean.class)
+        .one();
+  }
+
+  /** Whether the single-active index is there; an index of that name that is not ours refuses. */
+  private static boolean singleActiveIndex(Handle handle, Path database) {
+    Optional<String> sql =
+        handle
+            .createQuery("SELECT sql FROM sqlite_master WHERE type = 'index' AND name = ?")
+            .bind(0, SINGLE_ACTIVE_INDEX_NAME)
+            .mapTo(String.class)
+            .findOne();
+    if (sql.isEmpty()) {
+      return false;
+    }
+    if (!compact(sql.get()).equals(compact(SINGLE_ACTIVE_INDEX.replace("IF NOT EXISTS", "")))) {
+      throw refused(
+          database, "has an index " + SINGLE_ACTIVE_INDEX_NAME + " that is not this library's");
+    }
+    return true;
+  }
+
+  /** As after deleting the active provider: its {@code updated_at} moves forward too. */
+  private static long activateMostRecentlyUpdated(Handle handle) {
+    return handle
+        .createQuery(
+            "UPDATE ai_providers SET is_active = 1, updated_at = MAX(?, updated_at + 1)"
+                + " WHERE id = (SELECT id FROM ai_providers"
+                + " ORDER BY updated_at DESC, id DESC LIMIT 1) RETURNING id")
+        .bind(0, ChronoUnit.MICROS.between(Instant.EPOCH, Instant.now()))
+        .mapTo(Long.class)
+        .one();
+  }
+
+  private static boolean tableExists(Handle handle, String table) {
+    return handle
+        .createQuery("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?")
+        .bind(0, table)
+        .mapTo(Integer.class)
+        .findOne()
+        .isPresent();
+  }
+
+  private static String tableSql(Handle handle, String table) {
+    return handle
+        .createQuery("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?")
+        .bind(0, table)
+        .mapTo(String.class)
+        .one();
+  }
+
+  /** Lower case without white space: the form in which two spellings of one DDL compare equal. */
+  private static String compact(String sql) {
+    return sql.replaceAll("\\s+", "").toLowerCase(Locale.ROOT);
+  }
+
+  private static SettingsStorageException refused(Path database, String reason) {
+    return new SettingsStorageException(
+        "Settings database " + database + " " + reason + "; left unchanged", null);
+  }
+
+  private static String describe(List<Column> columns) {
+    return columns.isEmpty()
+        ? "nothing"
+        : columns.stream().map(Column::toString).collect(Collectors.joining(", ", "(", ")"));
+  }
+
+  /** One column as {@code PRAGMA table_info} describes it. */
+  private record Column(String name, String type, boolean notNull, boolean primaryKey) {
+    @Override
+    public String toString() {
+      return name + " " + type + (notNull ? " NOT NULL" : "") + (primaryKey ? " PRIMARY KEY" : "");
+    }
+  }
+
+  /**
+   * What an open found that it must change.
+   *
+   * @param version the file's schema version
+   * @param singleActiveIndex whether the single-active index exists
+   * @param noneActive whether providers exist and none of them is active
+   */
+  private record Findings(int version, boolean singleActiveIndex, boolean noneActive) {
+    boolean needsWork() {
+      return version < VERSION || !singleActiveIndex || noneActive;
+    }
   }
 }

@@ -4,6 +4,7 @@ import dev.settingsguard.core.SettingsBusyException;
 import dev.settingsguard.core.SettingsException;
 import dev.settingsguard.core.SettingsStorageException;
 import java.nio.file.Path;
+import java.sql.SQLException;
 import java.time.Duration;
 import org.jdbi.v3.core.JdbiException;
 import org.sqlite.SQLiteErrorCode;
@@ -45,6 +46,16 @@ public final class SqlErrors {
           "Settings database " + database + " failed: " + what, belowJdbi);
     }
     SQLiteErrorCode code = sqlite.getResultCode();
+    if (code == SQLiteErrorCode.SQLITE_CONSTRAINT_TRIGGER) {
+      // RAISE takes any expression, so a foreign trigger's message can quote a bound API key:
+      // neither the message nor the driver's exception that carries it goes further.
+      return new SettingsStorageException(
+          "Settings database "
+              + database
+              + " failed: a trigger refused the statement (SQLITE_CONSTRAINT_TRIGGER); the"
+              + " trigger's message is not shown, since it can quote the statement's values",
+          null);
+    }
     if (code == SQLiteErrorCode.SQLITE_BUSY_SNAPSHOT) {
       return new SettingsBusyException(
           "write lock on " + database,
@@ -90,6 +101,18 @@ public final class SqlErrors {
     }
     SQLiteException sqlite = findSqliteCause(failure);
     return sqlite != null && sqlite.getResultCode() == SQLiteErrorCode.SQLITE_BUSY;
+  }
+
+  /**
+   * @param undoFailure what a {@code ROLLBACK} or {@code ROLLBACK TO} threw
+   * @return whether it failed because SQLite had already rolled the whole transaction back itself,
+   *     as it does after some errors (a full disk, a trigger's {@code RAISE(ROLLBACK, …)}); the
+   *     driver tells this case apart by its message only
+   */
+  public static boolean isTransactionEnded(SQLException undoFailure) {
+    String message = undoFailure.getMessage();
+    return message != null
+        && (message.contains("no transaction is active") || message.contains("no such savepoint"));
   }
 
   /** The driver's failure under Jdbi's wrappers, or whatever else failed that is not Jdbi's. */
