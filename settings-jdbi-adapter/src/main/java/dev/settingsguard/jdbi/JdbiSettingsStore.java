@@ -18,11 +18,11 @@ import java.util.Optional;
 import org.jdbi.v3.core.statement.StatementContext;
 
 /**
- * The port over one {@link SqliteDatabase}. Each operation runs its SQL steps one by one, each in
- * its own {@link SqliteDatabase#withHandle} call, and does nothing about concurrency: on its own it
- * shows the original bug (two writers interleave their steps; a reader sees zero active providers
- * between "deactivate all" and "activate one"). Wrapped in a transaction by a decorator, every step
- * joins that transaction's handle.
+ * The port over one {@link Database} of either backend; the SQL is the same on both. Each operation
+ * runs its SQL steps one by one, each in its own {@link Database#withHandle} call, and does nothing
+ * about concurrency: on its own it shows the original bug (two writers interleave their steps; a
+ * reader sees zero active providers between "deactivate all" and "activate one"). Wrapped in a
+ * transaction by a decorator, every step joins that transaction's handle.
  *
  * <p>Timestamps are stored as microseconds since the epoch. An update sets {@code updated_at} to
  * the later of now and one microsecond after its previous value, so it always moves forward.
@@ -32,19 +32,23 @@ public final class JdbiSettingsStore implements SettingsStore {
   private static final String PROVIDER_COLUMNS =
       "id, provider_name, api_key, model, is_active, updated_at";
 
-  private final SqliteDatabase database;
+  /** Moves {@code updated_at} forward: the later of now and one microsecond after its value. */
+  private static final String NEXT_UPDATED_AT =
+      "CASE WHEN :now > updated_at THEN :now ELSE updated_at + 1 END";
+
+  private final Database database;
 
   /**
    * @param database the database this store reads and writes; closed when the store is closed
    */
-  public JdbiSettingsStore(SqliteDatabase database) {
+  public JdbiSettingsStore(Database database) {
     this.database = Objects.requireNonNull(database, "database");
   }
 
   /**
    * @return the database this store uses
    */
-  public SqliteDatabase database() {
+  public Database database() {
     return database;
   }
 
@@ -61,7 +65,7 @@ public final class JdbiSettingsStore implements SettingsStore {
     InputRules.settings(entries);
     long now = nowMicros();
     database.inTransaction(
-        TransactionBegin.DEFERRED,
+        TransactionMode.ATOMIC,
         () -> {
           entries.forEach((key, value) -> upsertSetting(key, value, now));
           return null;
@@ -82,7 +86,8 @@ public final class JdbiSettingsStore implements SettingsStore {
         h ->
             h.createUpdate(
                     exists
-                        ? "UPDATE settings SET value = :value, updated_at = MAX(:now, updated_at + 1)"
+                        ? "UPDATE settings SET value = :value, updated_at = "
+                            + NEXT_UPDATED_AT
                             + " WHERE key = :key"
                         : "INSERT INTO settings (key, value, updated_at) VALUES (:key, :value, :now)")
                 .bind("key", key)
@@ -150,7 +155,9 @@ public final class JdbiSettingsStore implements SettingsStore {
         h ->
             h.createUpdate(
                     "UPDATE ai_providers SET api_key = :key, model = :model, is_active = 1,"
-                        + " updated_at = MAX(:now, updated_at + 1) WHERE id = :id")
+                        + " updated_at = "
+                        + NEXT_UPDATED_AT
+                        + " WHERE id = :id")
                 .bind("key", secret)
                 .bind("model", model)
                 .bind("now", now)
@@ -187,7 +194,8 @@ public final class JdbiSettingsStore implements SettingsStore {
     database.withHandle(
         h ->
             h.createUpdate(
-                    "UPDATE ai_providers SET is_active = 1, updated_at = MAX(:now, updated_at + 1)"
+                    "UPDATE ai_providers SET is_active = 1, updated_at = "
+                        + NEXT_UPDATED_AT
                         + " WHERE id = :id")
                 .bind("now", now)
                 .bind("id", id)
@@ -215,7 +223,8 @@ public final class JdbiSettingsStore implements SettingsStore {
       database.withHandle(
           h ->
               h.createUpdate(
-                      "UPDATE ai_providers SET is_active = 1, updated_at = MAX(:now, updated_at + 1)"
+                      "UPDATE ai_providers SET is_active = 1, updated_at = "
+                          + NEXT_UPDATED_AT
                           + " WHERE id = (SELECT id FROM ai_providers"
                           + " ORDER BY updated_at DESC, id DESC LIMIT 1)")
                   .bind("now", now)
@@ -242,7 +251,7 @@ public final class JdbiSettingsStore implements SettingsStore {
     if (active.size() > 1) {
       throw new SettingsStorageException(
           "Settings database "
-              + database.path()
+              + database.name()
               + " has 2 active providers or more (ids "
               + active.stream().map(AiProvider::id).toList()
               + ", ...): another client dropped its single-active index; reopen to have it checked",
@@ -274,7 +283,7 @@ public final class JdbiSettingsStore implements SettingsStore {
 
   @Override
   public String toString() {
-    return "JdbiSettingsStore[" + database.path() + "]";
+    return "JdbiSettingsStore[" + database.name() + "]";
   }
 
   private void deactivateAll() {

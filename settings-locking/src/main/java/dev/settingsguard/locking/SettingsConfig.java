@@ -1,6 +1,6 @@
 package dev.settingsguard.locking;
 
-import dev.settingsguard.jdbi.Synchronous;
+import dev.settingsguard.jdbi.sqlite.Synchronous;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Collections;

@@ -1,13 +1,16 @@
 package dev.settingsguard.locking;
 
 import dev.settingsguard.core.SettingsStore;
+import dev.settingsguard.jdbi.Database;
 import dev.settingsguard.jdbi.JdbiSettingsStore;
-import dev.settingsguard.jdbi.SqliteDatabase;
+import dev.settingsguard.jdbi.TransactionMode;
+import dev.settingsguard.jdbi.sqlite.SqliteDatabase;
 import dev.settingsguard.locking.internal.FileLockStrategy;
 import dev.settingsguard.locking.internal.GuardedSettingsStore;
 import dev.settingsguard.locking.internal.JvmLockStrategy;
-import dev.settingsguard.locking.internal.SqliteTransactionStrategy;
+import dev.settingsguard.locking.internal.TransactionStrategy;
 import dev.settingsguard.locking.internal.WriteGuard;
+import java.nio.file.Path;
 import java.util.Objects;
 import java.util.Set;
 import org.slf4j.Logger;
@@ -59,23 +62,25 @@ public final class SettingsStores {
    */
   public static SettingsStore decorate(JdbiSettingsStore adapter, SettingsConfig config) {
     Set<Strategy> strategies = config.strategies();
-    SqliteDatabase database = adapter.database();
+    Database database = adapter.database();
     if (strategies.contains(Strategy.NONE)) {
       LOG.warn(
           "Settings database {} uses strategy NONE: concurrent writes can leave zero active"
               + " providers or fail; use it only as a negative control",
-          database.path());
+          database.name());
       return adapter;
     }
     WriteGuard transaction =
-        strategies.contains(Strategy.SQLITE_IMMEDIATE)
-            ? SqliteTransactionStrategy.immediate(database)
-            : SqliteTransactionStrategy.deferred(database);
+        new TransactionStrategy(
+            database,
+            strategies.contains(Strategy.SQLITE_IMMEDIATE)
+                ? TransactionMode.EXCLUSIVE
+                : TransactionMode.ATOMIC);
     SettingsStore store = new GuardedSettingsStore(adapter, transaction);
     WriteGuard guardsBelow = transaction;
     if (strategies.contains(Strategy.FILE_LOCK)) {
       WriteGuard fileLock =
-          FileLockStrategy.forDatabase(database.path(), guardsBelow, config.lockTimeout());
+          FileLockStrategy.forDatabase(sqliteFile(database), guardsBelow, config.lockTimeout());
       store = new GuardedSettingsStore(store, fileLock);
       guardsBelow = WriteGuard.nest(fileLock, guardsBelow);
     }
@@ -84,12 +89,17 @@ public final class SettingsStores {
           new GuardedSettingsStore(
               store,
               JvmLockStrategy.forDatabase(
-                  database.identity(),
-                  database.path().toString(),
-                  guardsBelow,
-                  config.lockTimeout()));
+                  database.identity(), database.name(), guardsBelow, config.lockTimeout()));
     }
-    LOG.debug("Settings database {} guarded by {}", database.path(), store);
+    LOG.debug("Settings database {} guarded by {}", database.name(), store);
     return store;
+  }
+
+  /** {@code FILE_LOCK} is SQLite's: its lock file lies beside the database file. */
+  private static Path sqliteFile(Database database) {
+    if (database instanceof SqliteDatabase sqlite) {
+      return sqlite.path();
+    }
+    throw new IllegalStateException("FILE_LOCK needs a SQLite database, not " + database.name());
   }
 }

@@ -3,8 +3,8 @@ package dev.settingsguard.tests;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.settingsguard.core.SettingsStore;
-import dev.settingsguard.jdbi.SqliteDatabase;
-import dev.settingsguard.jdbi.Synchronous;
+import dev.settingsguard.jdbi.sqlite.SqliteDatabase;
+import dev.settingsguard.jdbi.sqlite.Synchronous;
 import dev.settingsguard.tests.support.Chain;
 import dev.settingsguard.tests.support.Invariant;
 import dev.settingsguard.tests.support.TestStores;

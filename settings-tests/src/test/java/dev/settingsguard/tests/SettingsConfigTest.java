@@ -3,7 +3,7 @@ package dev.settingsguard.tests;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.settingsguard.jdbi.Synchronous;
+import dev.settingsguard.jdbi.sqlite.Synchronous;
 import dev.settingsguard.locking.SettingsConfig;
 import dev.settingsguard.locking.Strategy;
 import java.nio.file.Path;

@@ -1,6 +1,6 @@
 package dev.settingsguard.stress;
 
-import dev.settingsguard.jdbi.Synchronous;
+import dev.settingsguard.jdbi.sqlite.Synchronous;
 import dev.settingsguard.stress.internal.Cell;
 import dev.settingsguard.stress.internal.CellResult;
 import dev.settingsguard.stress.internal.ChildWorker;

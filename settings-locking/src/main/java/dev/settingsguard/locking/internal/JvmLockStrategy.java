@@ -1,9 +1,10 @@
 package dev.settingsguard.locking.internal;
 
 import java.time.Duration;
-import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 
 /**
@@ -13,18 +14,36 @@ import java.util.function.Supplier;
  * stream of later ones, and a contended write costs no thread hand-off.
  *
  * <p>It does not exclude other processes.
+ *
+ * <p>A lock lives while a store uses it: the last store on a database to close removes it, so that
+ * the registry does not grow with every database this JVM ever opened, and a file later created
+ * with a deleted one's inode gets a lock of its own.
  */
 public final class JvmLockStrategy implements WriteGuard {
 
-  /** Never shrinks: one small lock per database this JVM ever opened. */
-  private static final Map<Object, CombiningLock> LOCKS = new ConcurrentHashMap<>();
+  /** One entry per database that an open store of this JVM guards with this strategy. */
+  private static final ConcurrentMap<Object, SharedLock> LOCKS = new ConcurrentHashMap<>();
 
+  private final Object identity;
   private final CombiningLock lock;
   private final WriteGuard guardsBelow;
   private final Duration timeout;
+  private final AtomicBoolean closed = new AtomicBoolean();
 
   private JvmLockStrategy(Object identity, String name, WriteGuard guardsBelow, Duration timeout) {
-    this.lock = LOCKS.computeIfAbsent(identity, key -> new CombiningLock("JVM lock on " + name));
+    this.identity = identity;
+    this.lock =
+        LOCKS.compute(
+                identity,
+                (key, shared) -> {
+                  SharedLock entry =
+                      shared != null
+                          ? shared
+                          : new SharedLock(new CombiningLock("JVM lock on " + name));
+                  entry.users++;
+                  return entry;
+                })
+            .lock;
     this.guardsBelow = guardsBelow;
     this.timeout = timeout;
   }
@@ -51,8 +70,26 @@ public final class JvmLockStrategy implements WriteGuard {
     return lock.run(operation, guardsBelow, timeout);
   }
 
+  /** Removes the database's lock when the last store using it in this JVM closes. */
+  @Override
+  public void close() {
+    if (closed.compareAndSet(false, true)) {
+      LOCKS.computeIfPresent(identity, (key, shared) -> --shared.users == 0 ? null : shared);
+    }
+  }
+
   @Override
   public String toString() {
     return "JvmLock";
+  }
+
+  /** A lock and the number of open stores using it; {@code users} is guarded by its map entry. */
+  private static final class SharedLock {
+    final CombiningLock lock;
+    int users;
+
+    SharedLock(CombiningLock lock) {
+      this.lock = lock;
+    }
   }
 }

@@ -2,7 +2,7 @@ package dev.settingsguard.tests.support;
 
 import dev.settingsguard.core.AiProvider;
 import dev.settingsguard.core.SettingsStore;
-import dev.settingsguard.jdbi.internal.TimedBusyHandler;
+import dev.settingsguard.jdbi.sqlite.internal.TimedBusyHandler;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;

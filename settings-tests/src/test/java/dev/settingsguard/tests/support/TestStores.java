@@ -2,7 +2,7 @@ package dev.settingsguard.tests.support;
 
 import dev.settingsguard.core.SettingsStore;
 import dev.settingsguard.jdbi.JdbiSettingsStore;
-import dev.settingsguard.jdbi.SqliteDatabase;
+import dev.settingsguard.jdbi.sqlite.SqliteDatabase;
 import dev.settingsguard.locking.SettingsConfig;
 import dev.settingsguard.locking.SettingsStores;
 import java.nio.file.Path;
@@ -42,7 +42,7 @@ public final class TestStores {
   public static SettingsStore openWithSqlLogger(SettingsConfig config, SqlLogger logger) {
     SqliteDatabase sqlite =
         SqliteDatabase.open(config.database(), config.synchronous(), config.lockTimeout());
-    sqlite.jdbi().setSqlLogger(logger);
+    sqlite.setSqlLogger(logger);
     return SettingsStores.decorate(new JdbiSettingsStore(sqlite), config);
   }
 

@@ -2,8 +2,8 @@ package dev.settingsguard.stress.internal;
 
 import dev.settingsguard.core.SettingsStore;
 import dev.settingsguard.jdbi.JdbiSettingsStore;
-import dev.settingsguard.jdbi.SqliteDatabase;
-import dev.settingsguard.jdbi.Synchronous;
+import dev.settingsguard.jdbi.sqlite.SqliteDatabase;
+import dev.settingsguard.jdbi.sqlite.Synchronous;
 import dev.settingsguard.locking.SettingsConfig;
 import dev.settingsguard.locking.SettingsStores;
 import dev.settingsguard.locking.Strategy;

@@ -1,6 +1,6 @@
 package dev.settingsguard.stress.internal;
 
-import dev.settingsguard.jdbi.Synchronous;
+import dev.settingsguard.jdbi.sqlite.Synchronous;
 import java.lang.management.CompilationMXBean;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Path;

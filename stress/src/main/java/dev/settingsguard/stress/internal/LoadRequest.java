@@ -2,7 +2,7 @@ package dev.settingsguard.stress.internal;
 
 import static dev.settingsguard.stress.internal.KeyValueLine.required;
 
-import dev.settingsguard.jdbi.Synchronous;
+import dev.settingsguard.jdbi.sqlite.Synchronous;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;

@@ -3,10 +3,13 @@ package dev.settingsguard.stress.internal;
 import dev.settingsguard.core.AiProvider;
 import dev.settingsguard.core.SettingsException;
 import dev.settingsguard.core.SettingsStore;
-import dev.settingsguard.jdbi.SqliteDatabase;
-import dev.settingsguard.jdbi.Synchronous;
-import dev.settingsguard.jdbi.TransactionBegin;
+import dev.settingsguard.jdbi.sqlite.SqliteDatabase;
+import dev.settingsguard.jdbi.sqlite.Synchronous;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Queue;
@@ -120,19 +123,22 @@ public final class ProviderRace {
   private static void closeAll(Path directory) {
     PooledStore pooled;
     while ((pooled = ALL.poll()) != null) {
-      pooled.store.close();
+      pooled.close();
     }
     TempFiles.deleteTree(directory);
   }
 
-  /** One database file and the store over it; used by one race at a time. */
+  /**
+   * One database file, the store over it, and a plain connection that resets its rows between
+   * races; used by one race at a time.
+   */
   private static final class PooledStore {
-    final SqliteDatabase database;
     final SettingsStore store;
+    final Connection resetter;
 
-    private PooledStore(SqliteDatabase database, SettingsStore store) {
-      this.database = database;
+    private PooledStore(SettingsStore store, Connection resetter) {
       this.store = store;
+      this.resetter = resetter;
     }
 
     static PooledStore create(Contender contender) {
@@ -140,25 +146,44 @@ public final class ProviderRace {
           DIRECTORY.resolve(
               contender.name().toLowerCase() + "-" + CREATED.incrementAndGet() + ".db");
       SqliteDatabase database = SqliteDatabase.open(file, Synchronous.NORMAL, LOCK_TIMEOUT);
-      PooledStore pooled = new PooledStore(database, contender.decorate(database, LOCK_TIMEOUT));
-      ALL.add(pooled);
-      return pooled;
+      SettingsStore store = contender.decorate(database, LOCK_TIMEOUT);
+      try {
+        Connection resetter = DriverManager.getConnection("jdbc:sqlite:" + file);
+        try (Statement statement = resetter.createStatement()) {
+          statement.execute("PRAGMA busy_timeout = " + LOCK_TIMEOUT.toMillis());
+        }
+        PooledStore pooled = new PooledStore(store, resetter);
+        ALL.add(pooled);
+        return pooled;
+      } catch (SQLException failure) {
+        store.close();
+        throw new IllegalStateException("Cannot open " + file, failure);
+      }
     }
 
     /** Fixed ids make the writers' arguments constants: no lookup widens or narrows the race. */
     void reset() {
-      database.inTransaction(
-          TransactionBegin.IMMEDIATE,
-          () ->
-              database.withHandle(
-                  h -> {
-                    h.execute("DELETE FROM ai_providers");
-                    return h.execute(
-                        "INSERT INTO ai_providers"
-                            + " (id, provider_name, api_key, model, is_active, created_at, updated_at)"
-                            + " VALUES (1, 'alpha', NULL, NULL, 1, 1, 1),"
-                            + " (2, 'beta', NULL, NULL, 0, 1, 1)");
-                  }));
+      try (Statement statement = resetter.createStatement()) {
+        statement.execute("BEGIN IMMEDIATE");
+        statement.execute("DELETE FROM ai_providers");
+        statement.execute(
+            "INSERT INTO ai_providers"
+                + " (id, provider_name, api_key, model, is_active, created_at, updated_at)"
+                + " VALUES (1, 'alpha', NULL, NULL, 1, 1, 1), (2, 'beta', NULL, NULL, 0, 1, 1)");
+        statement.execute("COMMIT");
+      } catch (SQLException failure) {
+        throw new IllegalStateException("Cannot reset the race's rows", failure);
+      }
+    }
+
+    void close() {
+      try {
+        resetter.close();
+      } catch (SQLException ignored) {
+        // The file is deleted next; nothing is left to release.
+      } finally {
+        store.close();
+      }
     }
   }
 }

@@ -1,7 +1,7 @@
 package dev.settingsguard.stress.internal;
 
 import dev.settingsguard.core.SettingsStore;
-import dev.settingsguard.jdbi.Synchronous;
+import dev.settingsguard.jdbi.sqlite.Synchronous;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;

@@ -1,6 +1,6 @@
 package dev.settingsguard.stress.internal;
 
-import dev.settingsguard.jdbi.Synchronous;
+import dev.settingsguard.jdbi.sqlite.Synchronous;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;

@@ -2,7 +2,7 @@ package dev.settingsguard.stress.jmh;
 
 import dev.settingsguard.core.AiProvider;
 import dev.settingsguard.core.SettingsStore;
-import dev.settingsguard.jdbi.Synchronous;
+import dev.settingsguard.jdbi.sqlite.Synchronous;
 import dev.settingsguard.stress.internal.Contender;
 import dev.settingsguard.stress.internal.RawJdbcClient;
 import dev.settingsguard.stress.internal.SeedData;

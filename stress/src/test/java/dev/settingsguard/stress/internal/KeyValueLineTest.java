@@ -2,7 +2,7 @@ package dev.settingsguard.stress.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.settingsguard.jdbi.Synchronous;
+import dev.settingsguard.jdbi.sqlite.Synchronous;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;

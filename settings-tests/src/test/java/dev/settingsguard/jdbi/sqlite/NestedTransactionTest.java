@@ -1,4 +1,4 @@
-package dev.settingsguard.tests;
+package dev.settingsguard.jdbi.sqlite;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -6,9 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.settingsguard.core.ProviderNotFoundException;
 import dev.settingsguard.core.SettingsStorageException;
 import dev.settingsguard.jdbi.JdbiSettingsStore;
-import dev.settingsguard.jdbi.SqliteDatabase;
-import dev.settingsguard.jdbi.Synchronous;
-import dev.settingsguard.jdbi.TransactionBegin;
+import dev.settingsguard.jdbi.TransactionMode;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
@@ -30,13 +28,13 @@ class NestedTransactionTest {
     try (SqliteDatabase database = open();
         JdbiSettingsStore store = new JdbiSettingsStore(database)) {
       database.inTransaction(
-          TransactionBegin.IMMEDIATE,
+          TransactionMode.EXCLUSIVE,
           () -> {
             store.setSetting("before", "kept");
             assertThatThrownBy(
                     () ->
                         database.inTransaction(
-                            TransactionBegin.IMMEDIATE,
+                            TransactionMode.EXCLUSIVE,
                             () -> {
                               store.setSetting("inside", "undone");
                               throw new ProviderNotFoundException(42);
@@ -59,7 +57,7 @@ class NestedTransactionTest {
       assertThatThrownBy(
               () ->
                   database.inTransaction(
-                      TransactionBegin.IMMEDIATE,
+                      TransactionMode.EXCLUSIVE,
                       () -> {
                         store.setSetting("before", "undone");
                         assertThatThrownBy(
@@ -68,7 +66,7 @@ class NestedTransactionTest {
                         assertThatThrownBy(
                                 () ->
                                     database.inTransaction(
-                                        TransactionBegin.IMMEDIATE,
+                                        TransactionMode.EXCLUSIVE,
                                         () -> {
                                           store.setSetting("after", "never written");
                                           return null;
@@ -94,7 +92,7 @@ class NestedTransactionTest {
       assertThatThrownBy(
               () ->
                   database.inTransaction(
-                      TransactionBegin.IMMEDIATE,
+                      TransactionMode.EXCLUSIVE,
                       () -> {
                         store.setSetting("before", "undone");
                         assertThatThrownBy(

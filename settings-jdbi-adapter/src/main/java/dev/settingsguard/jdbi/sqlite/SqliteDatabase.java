@@ -1,15 +1,17 @@
-package dev.settingsguard.jdbi;
+package dev.settingsguard.jdbi.sqlite;
 
 import dev.settingsguard.core.SettingsBusyException;
 import dev.settingsguard.core.SettingsStorageException;
 import dev.settingsguard.core.internal.Backoff;
 import dev.settingsguard.core.internal.OwnerOnlyFiles;
-import dev.settingsguard.jdbi.internal.ConnectionPool;
-import dev.settingsguard.jdbi.internal.ReusedStatements;
-import dev.settingsguard.jdbi.internal.Schema;
-import dev.settingsguard.jdbi.internal.SqlErrors;
-import dev.settingsguard.jdbi.internal.TimedBusyHandler;
-import dev.settingsguard.jdbi.internal.WalRestarts;
+import dev.settingsguard.jdbi.Database;
+import dev.settingsguard.jdbi.TransactionMode;
+import dev.settingsguard.jdbi.sqlite.internal.ConnectionPool;
+import dev.settingsguard.jdbi.sqlite.internal.ReusedStatements;
+import dev.settingsguard.jdbi.sqlite.internal.Schema;
+import dev.settingsguard.jdbi.sqlite.internal.SqlErrors;
+import dev.settingsguard.jdbi.sqlite.internal.TimedBusyHandler;
+import dev.settingsguard.jdbi.sqlite.internal.WalRestarts;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -24,6 +26,7 @@ import java.util.function.Supplier;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.HandleCallback;
 import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.statement.SqlLogger;
 import org.sqlite.BusyHandler;
 import org.sqlite.SQLiteConfig;
 
@@ -41,7 +44,7 @@ import org.sqlite.SQLiteConfig;
  * right after every {@code commit()}; in {@code IMMEDIATE} mode that would take the write lock a
  * second time per operation.
  */
-public final class SqliteDatabase implements AutoCloseable {
+public final class SqliteDatabase extends Database {
 
   /**
    * How long a statement of a transaction that has read tries again to get the write lock another
@@ -191,16 +194,23 @@ public final class SqliteDatabase implements AutoCloseable {
     return lockTimeout;
   }
 
+  @Override
+  public String name() {
+    return path.toString();
+  }
+
   /**
-   * The Jdbi over this database's connections, for configuration such as a {@code SqlLogger}.
-   * Statements run through it bypass the store's input rules and invariant: use the store. The
-   * transactions' own statements ({@code BEGIN}, {@code COMMIT}, {@code SAVEPOINT} and the like) do
-   * not go through it, so a {@code SqlLogger} does not see them.
-   *
-   * @return the Jdbi instance
+   * {@code SqliteImmediate} for {@code BEGIN IMMEDIATE}, {@code SqliteDeferred} for {@code BEGIN}.
    */
-  public Jdbi jdbi() {
-    return jdbi;
+  @Override
+  public String describe(TransactionMode mode) {
+    return mode == TransactionMode.EXCLUSIVE ? "SqliteImmediate" : "SqliteDeferred";
+  }
+
+  /** Transactions' own statements do not go through Jdbi, so the logger does not see them. */
+  @Override
+  public void setSqlLogger(SqlLogger logger) {
+    jdbi.setSqlLogger(logger);
   }
 
   /**
@@ -219,7 +229,8 @@ public final class SqliteDatabase implements AutoCloseable {
    * @param <R> the result type
    * @return the callback's result
    */
-  public <R> R withHandle(HandleCallback<R, RuntimeException> callback) {
+  @Override
+  protected <R> R withHandle(HandleCallback<R, RuntimeException> callback) {
     long start = System.nanoTime();
     for (int attempt = 0; ; attempt++) {
       try {
@@ -239,23 +250,17 @@ public final class SqliteDatabase implements AutoCloseable {
   }
 
   /**
-   * Runs {@code work} in one transaction on one handle: every {@link #withHandle} call it makes on
-   * this thread joins the transaction. Commits when the work returns and rolls back when it throws.
+   * {@inheritDoc}
    *
-   * <p>Called inside another transaction on the same thread, it runs the work in a savepoint of
-   * that one: when the work throws, its own changes are rolled back and the enclosing transaction
-   * goes on. This lets a caller run several operations, each atomic, under one commit.
+   * <p>{@link TransactionMode#EXCLUSIVE} is {@code BEGIN IMMEDIATE}, {@link TransactionMode#ATOMIC}
+   * a deferred {@code BEGIN}. The savepoint of a nested call lets a caller run several operations,
+   * each atomic, under one commit.
    *
-   * @param begin how to begin the transaction; ignored inside another
-   * @param work the operation
-   * @param <R> the result type
-   * @return the work's result
-   * @throws dev.settingsguard.core.SettingsBusyException if {@code IMMEDIATE} could not get the
-   *     write lock within the lock timeout; nothing ran
-   * @throws SettingsStorageException inside another transaction that SQLite already rolled back
-   *     after a failure; nothing ran
+   * @throws SettingsStorageException also inside another transaction that SQLite already rolled
+   *     back after a failure; nothing ran
    */
-  public <R> R inTransaction(TransactionBegin begin, Supplier<R> work) {
+  @Override
+  public <R> R inTransaction(TransactionMode mode, Supplier<R> work) {
     switch (transaction.get()) {
       case OPEN:
         return inSavepoint(work);
@@ -267,10 +272,10 @@ public final class SqliteDatabase implements AutoCloseable {
     }
     return withHandle(
         handle -> {
-          if (begin == TransactionBegin.IMMEDIATE) {
+          if (mode == TransactionMode.EXCLUSIVE) {
             walRestarts.beforeImmediateTransaction(sql -> control(handle, sql));
           }
-          control(handle, begin.sql());
+          control(handle, mode == TransactionMode.EXCLUSIVE ? "BEGIN IMMEDIATE" : "BEGIN");
           transaction.set(TransactionState.OPEN);
           try {
             R result = work.get();

@@ -1,4 +1,4 @@
-package dev.settingsguard.jdbi;
+package dev.settingsguard.jdbi.sqlite;
 
 /** SQLite's {@code PRAGMA synchronous} level for every connection of a database. */
 public enum Synchronous {

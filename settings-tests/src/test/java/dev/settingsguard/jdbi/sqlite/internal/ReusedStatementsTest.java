@@ -1,4 +1,4 @@
-package dev.settingsguard.jdbi.internal;
+package dev.settingsguard.jdbi.sqlite.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;

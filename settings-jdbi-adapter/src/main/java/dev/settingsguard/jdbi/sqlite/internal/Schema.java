@@ -1,4 +1,4 @@
-package dev.settingsguard.jdbi.internal;
+package dev.settingsguard.jdbi.sqlite.internal;
 
 import dev.settingsguard.core.SettingsStorageException;
 import java.nio.file.Path;

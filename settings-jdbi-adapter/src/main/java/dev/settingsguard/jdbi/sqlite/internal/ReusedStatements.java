@@ -1,4 +1,4 @@
-package dev.settingsguard.jdbi.internal;
+package dev.settingsguard.jdbi.sqlite.internal;
 
 import java.sql.CallableStatement;
 import java.sql.Connection;

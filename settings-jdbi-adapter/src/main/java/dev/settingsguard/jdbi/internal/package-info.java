@@ -1,2 +1,0 @@
-/** Connection pooling, busy handling, schema migration and error translation; not API. */
-package dev.settingsguard.jdbi.internal;
