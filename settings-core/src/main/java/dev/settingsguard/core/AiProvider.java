@@ -6,7 +6,8 @@ import java.util.Objects;
 /**
  * One stored AI-provider configuration. Its {@code toString()} masks the API key.
  *
- * @param id the provider's id, positive
+ * @param id the provider's id: positive for every provider this library adds (a row another program
+ *     wrote may hold any integer)
  * @param providerName its unique name
  * @param apiKey its secret, or {@code null} when it needs none
  * @param model the model to use, or {@code null}
@@ -17,9 +18,6 @@ public record AiProvider(
     long id, String providerName, ApiKey apiKey, String model, boolean active, Instant updatedAt) {
 
   public AiProvider {
-    if (id <= 0) {
-      throw new IllegalArgumentException("id must be positive: " + id);
-    }
     Objects.requireNonNull(providerName, "providerName");
     Objects.requireNonNull(updatedAt, "updatedAt");
   }

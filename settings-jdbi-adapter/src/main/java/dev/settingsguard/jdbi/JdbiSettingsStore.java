@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Supplier;
 import org.jdbi.v3.core.statement.StatementContext;
 
 /**
@@ -151,35 +152,62 @@ public final class JdbiSettingsStore implements SettingsStore {
   }
 
   private long updateProvider(long id, String secret, String model, long now) {
-    database.withHandle(
-        h ->
-            h.createUpdate(
-                    "UPDATE ai_providers SET api_key = :key, model = :model, is_active = 1,"
-                        + " updated_at = "
-                        + NEXT_UPDATED_AT
-                        + " WHERE id = :id")
-                .bind("key", secret)
-                .bind("model", model)
-                .bind("now", now)
-                .bind("id", id)
-                .execute());
+    bindingSecret(
+        secret,
+        () ->
+            database.withHandle(
+                h ->
+                    h.createUpdate(
+                            "UPDATE ai_providers SET api_key = :key, model = :model, is_active = 1,"
+                                + " updated_at = "
+                                + NEXT_UPDATED_AT
+                                + " WHERE id = :id")
+                        .bind("key", secret)
+                        .bind("model", model)
+                        .bind("now", now)
+                        .bind("id", id)
+                        .execute()));
     return id;
   }
 
   private long insertProvider(String providerName, String secret, String model, long now) {
-    return database.withHandle(
-        h ->
-            h.createUpdate(
-                    "INSERT INTO ai_providers"
-                        + " (provider_name, api_key, model, is_active, created_at, updated_at)"
-                        + " VALUES (:name, :key, :model, 1, :now, :now)")
-                .bind("name", providerName)
-                .bind("key", secret)
-                .bind("model", model)
-                .bind("now", now)
-                .executeAndReturnGeneratedKeys("id")
-                .mapTo(Long.class)
-                .one());
+    return bindingSecret(
+        secret,
+        () ->
+            database.withHandle(
+                h ->
+                    h.createUpdate(
+                            "INSERT INTO ai_providers"
+                                + " (provider_name, api_key, model, is_active, created_at, updated_at)"
+                                + " VALUES (:name, :key, :model, 1, :now, :now)")
+                        .bind("name", providerName)
+                        .bind("key", secret)
+                        .bind("model", model)
+                        .bind("now", now)
+                        .executeAndReturnGeneratedKeys("id")
+                        .mapTo(Long.class)
+                        .one()));
+  }
+
+  /**
+   * Runs a step that binds an API key. If it fails for storage reasons, the database's message is
+   * withheld: a foreign trigger, or a function one calls, can quote the bound key in it (SQLite's
+   * {@code RAISE} takes any expression, and {@code json_extract} quotes a bad path).
+   */
+  private <R> R bindingSecret(String secret, Supplier<R> step) {
+    if (secret == null) {
+      return step.get();
+    }
+    try {
+      return step.get();
+    } catch (SettingsStorageException failure) {
+      throw new SettingsStorageException(
+          "Settings database "
+              + database.name()
+              + " failed writing an API key; the database's message is withheld, since a trigger"
+              + " or a function it calls can quote the key in it",
+          null);
+    }
   }
 
   /** Step 1: check it exists. Step 2: deactivate all. Step 3: activate it. */

@@ -64,6 +64,55 @@ class ForeignDatabaseTest {
   }
 
   @Test
+  void leavesAWalFileOfANewerVersionAndItsWalAsTheyWere() throws Exception {
+    Path db = dir.resolve("s.db");
+    // A foreign writer leaves its commits in the WAL: it does not checkpoint when it closes.
+    sqlite3(
+        db,
+        ".dbconfig no_ckpt_on_close on",
+        "PRAGMA journal_mode = WAL;",
+        "CREATE TABLE future (x INTEGER);",
+        "PRAGMA user_version = 99;");
+    Path wal = dir.resolve("s.db-wal");
+    assertThat(Files.size(wal)).as("commits left in the WAL").isPositive();
+    byte[] before = Files.readAllBytes(db);
+    byte[] walBefore = Files.readAllBytes(wal);
+
+    assertThatThrownBy(() -> TestStores.open(Chain.DEFAULT, db))
+        .isInstanceOf(SettingsStorageException.class)
+        .hasMessageContaining("99");
+
+    assertThat(Files.readAllBytes(db)).isEqualTo(before);
+    assertThat(Files.readAllBytes(wal)).isEqualTo(walBefore);
+  }
+
+  @Test
+  void refusesAnotherApplicationsDatabaseUnchanged() throws Exception {
+    Path db = dir.resolve("s.db");
+    sql(db, "CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT)");
+    byte[] before = Files.readAllBytes(db);
+
+    assertThatThrownBy(() -> TestStores.open(Chain.DEFAULT, db))
+        .isInstanceOf(SettingsStorageException.class)
+        .hasMessageContaining("table notes");
+
+    assertThat(Files.readAllBytes(db)).isEqualTo(before);
+  }
+
+  @Test
+  void refusesAViewThatTakesATableNameOfTheLibrary() throws Exception {
+    Path db = dir.resolve("s.db");
+    sql(db, "CREATE VIEW settings AS SELECT 'k' AS key, 'v' AS value, 1 AS updated_at");
+    byte[] before = Files.readAllBytes(db);
+
+    assertThatThrownBy(() -> TestStores.open(Chain.DEFAULT, db))
+        .isInstanceOf(SettingsStorageException.class)
+        .hasMessageContaining("view settings");
+
+    assertThat(Files.readAllBytes(db)).isEqualTo(before);
+  }
+
+  @Test
   void refusesAForeignProvidersTableUnchanged() throws Exception {
     Path db = dir.resolve("s.db");
     sql(
@@ -190,6 +239,15 @@ class ForeignDatabaseTest {
         statement.execute(sql);
       }
     }
+  }
+
+  /** Runs the sqlite3 command-line shell: a foreign client that is not even a JVM. */
+  private static void sqlite3(Path db, String... commands) throws Exception {
+    List<String> command = new ArrayList<>(List.of("sqlite3", db.toString()));
+    command.addAll(List.of(commands));
+    Process shell = new ProcessBuilder(command).redirectErrorStream(true).start();
+    String output = new String(shell.getInputStream().readAllBytes());
+    assertThat(shell.waitFor()).as("sqlite3: %s", output).isZero();
   }
 
   private static List<String> query(Path db, String sql) throws SQLException {

@@ -128,8 +128,27 @@ class SecretsTest {
       assertThat(failure)
           .isInstanceOf(SettingsStorageException.class)
           .hasMessageContaining(db.getFileName().toString())
-          .hasMessageContaining("SQLException")
-          .hasCauseInstanceOf(SQLException.class);
+          .hasMessageContaining("withheld");
+      assertThat(stackTraceOf(failure)).doesNotContain("SECRET");
+    }
+  }
+
+  @Test
+  void aForeignTriggerWhoseFunctionQuotesTheKeyDoesNotShowIt() throws Exception {
+    Path db = dir.resolve("s.db");
+    try (SettingsStore store = TestStores.open(Chain.DEFAULT, db)) {
+      try (var connection = DriverManager.getConnection("jdbc:sqlite:" + db);
+          var statement = connection.createStatement()) {
+        // Not a RAISE: json_extract's own error message quotes the bad path it was given.
+        statement.execute(
+            "CREATE TRIGGER quote BEFORE INSERT ON ai_providers"
+                + " BEGIN SELECT json_extract('{}', NEW.api_key); END");
+      }
+
+      Throwable failure =
+          catchThrowable(() -> store.addAiProvider("openai", ApiKey.of(SECRET), "m"));
+
+      assertThat(failure).isInstanceOf(SettingsStorageException.class);
       assertThat(stackTraceOf(failure)).doesNotContain("SECRET");
     }
   }

@@ -105,11 +105,13 @@ public final class SqliteDatabase extends Database {
             });
     SqliteDatabase database = new SqliteDatabase(canonical, fileKey(canonical), lockTimeout, pool);
     try {
-      database.withHandle(
-          handle -> {
-            Schema.migrate(handle, canonical);
-            return null;
-          });
+      if (needsMigration(url, canonical, lockTimeout)) {
+        database.withHandle(
+            handle -> {
+              Schema.migrate(handle, canonical);
+              return null;
+            });
+      }
     } catch (SettingsBusyException busy) {
       // Another writer kept the lock the migration needs: busy, like any other wait for it.
       pool.close();
@@ -120,6 +122,27 @@ public final class SqliteDatabase extends Database {
           "Cannot open settings database " + canonical + ": " + failure.getMessage(), failure);
     }
     return database;
+  }
+
+  /**
+   * Checks the file on a read-only connection: a file that is refused must stay byte for byte as it
+   * was, and closing a writable connection would checkpoint its WAL into it.
+   */
+  private static boolean needsMigration(String url, Path canonical, Duration lockTimeout) {
+    SQLiteConfig readOnly = new SQLiteConfig();
+    readOnly.setReadOnly(true);
+    try (Connection connection = readOnly.createConnection(url)) {
+      BusyHandler.setHandler(connection, new TimedBusyHandler(lockTimeout));
+      try (Handle handle = Jdbi.open(connection)) {
+        return Schema.needsMigration(handle, canonical);
+      }
+    } catch (SQLException failure) {
+      throw SqlErrors.translate(failure, canonical, lockTimeout, Duration.ZERO);
+    } catch (SettingsStorageException refused) {
+      throw refused;
+    } catch (RuntimeException failure) {
+      throw SqlErrors.translate(failure, canonical, lockTimeout, Duration.ZERO);
+    }
   }
 
   /**

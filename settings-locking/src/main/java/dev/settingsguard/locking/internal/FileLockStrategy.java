@@ -228,12 +228,15 @@ public final class FileLockStrategy implements WriteGuard {
       try {
         OwnerOnlyFiles.createIfAbsent(path); // fails, not follows, where a link is in the way
         PosixFileAttributes before = checkedAttributes(path, database);
+        Object beforeChange = changeTime(path);
         FileChannel channel =
             FileChannel.open(
                 path, StandardOpenOption.READ, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
         try {
           PosixFileAttributes after = checkedAttributes(path, database);
-          if (!Objects.equals(before.fileKey(), after.fileKey())) {
+          // A rename changes the inode's ctime: a file moved away and back meanwhile shows it.
+          if (!Objects.equals(before.fileKey(), after.fileKey())
+              || !Objects.equals(changeTime(path), beforeChange)) {
             throw refused(path, "it was replaced while it was being opened");
           }
           if (!after.permissions().equals(OWNER_ONLY)) {
@@ -275,12 +278,29 @@ public final class FileLockStrategy implements WriteGuard {
         throw refused(path, "it has " + links + " hard links");
       }
       int owner = (Integer) Files.getAttribute(path, "unix:uid", LinkOption.NOFOLLOW_LINKS);
-      long currentUser = new UnixSystem().getUid();
+      int currentUser = effectiveUserId();
       if (owner != currentUser) {
         throw refused(
             path, "it is owned by user id " + owner + ", not by this process's " + currentUser);
       }
       return attributes;
+    }
+
+    private static Object changeTime(Path path) throws IOException {
+      return Files.getAttribute(path, "unix:ctime", LinkOption.NOFOLLOW_LINKS);
+    }
+
+    /**
+     * The effective user id: the owner of {@code /proc/self} on Linux, where it is right even for a
+     * user without a passwd entry (for whom {@code UnixSystem} reports 0); {@code UnixSystem}
+     * elsewhere.
+     */
+    private static int effectiveUserId() {
+      try {
+        return (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid");
+      } catch (IOException | UnsupportedOperationException noProc) {
+        return (int) new UnixSystem().getUid();
+      }
     }
 
     private static Object fileKeyOf(Path file) throws IOException {

@@ -4,6 +4,8 @@ import dev.settingsguard.core.SettingsStorageException;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -17,14 +19,15 @@ import org.slf4j.LoggerFactory;
  * The schema, versioned with {@code PRAGMA user_version}, and the checks that keep this library off
  * files it did not make.
  *
- * <p>Opening reads before it writes anything: the version and the shape of both tables (columns,
- * the {@code CHECK}, the unique provider name, the single-active index) are checked in auto-commit
- * reads, and a newer or foreign schema is refused while the file is still byte for byte as it was:
- * even the switch to WAL comes after the checks. A file whose schema is current and whose data
- * keeps the invariant then takes no lock at all. Otherwise one {@code BEGIN IMMEDIATE} transaction
- * checks again under the write lock and migrates, restores a dropped single-active index, or makes
- * a provider active where a foreign client left none; processes that open a file at the same moment
- * find the work done when they get the lock.
+ * <p>Opening reads before it writes anything: the version, the objects in the file and the shape of
+ * both tables (columns, the {@code CHECK}, the unique provider name, the single-active index) are
+ * checked in one read transaction on a read-only connection, and a newer or foreign schema is
+ * refused while the file is still byte for byte as it was: even the switch to WAL comes after the
+ * checks, and a read-only connection does not checkpoint a WAL into the file when it closes. A file
+ * whose schema is current and whose data keeps the invariant then takes no lock at all. Otherwise
+ * one {@code BEGIN IMMEDIATE} transaction checks again under the write lock and migrates, restores
+ * a dropped single-active index, or makes a provider active where a foreign client left none;
+ * processes that open a file at the same moment find the work done when they get the lock.
  *
  * <p>Not taking the write lock for a current schema matters beyond speed: strategies that exclude
  * writers with their own locks run deferred transactions, and a deferred transaction that has read
@@ -71,7 +74,7 @@ public final class Schema {
 
   /** Each table's columns as {@code PRAGMA table_info} lists them: name, type, not null, key. */
   private static final Map<String, List<Column>> TABLES =
-      Map.of(
+      orderedMap(
           "settings",
           List.of(
               new Column("key", "TEXT", true, true),
@@ -89,20 +92,46 @@ public final class Schema {
 
   private Schema() {}
 
+  private static Map<String, List<Column>> orderedMap(
+      String firstTable, List<Column> first, String secondTable, List<Column> second) {
+    Map<String, List<Column>> tables = new LinkedHashMap<>();
+    tables.put(firstTable, first);
+    tables.put(secondTable, second);
+    return Collections.unmodifiableMap(tables);
+  }
+
   /**
-   * Checks the file, switches it to WAL and brings its schema to {@link #VERSION}, restoring the
-   * single-active index and an active provider where a foreign client removed them.
+   * Checks the file in one read transaction, so that every check sees one snapshot; nothing is
+   * written.
+   *
+   * @param handle a handle on a read-only connection in auto-commit mode
+   * @param database the file, for messages
+   * @return whether {@link #migrate} has work to do: switch to WAL, create or migrate the schema,
+   *     restore the single-active index, or make a provider active
+   * @throws SettingsStorageException if this library must not touch the file: a newer or foreign
+   *     schema, or several active providers and no index to prevent it
+   */
+  public static boolean needsMigration(Handle handle, Path database) {
+    handle.execute("BEGIN");
+    try {
+      String mode = handle.createQuery("PRAGMA journal_mode").mapTo(String.class).one();
+      return inspect(handle, database).needsWork() || !"wal".equalsIgnoreCase(mode);
+    } finally {
+      handle.execute("COMMIT");
+    }
+  }
+
+  /**
+   * Switches the file to WAL and brings its schema to {@link #VERSION}, restoring the single-active
+   * index and an active provider where a foreign client removed them. Checks the file again first,
+   * under the write lock.
    *
    * @param handle a handle in auto-commit mode
    * @param database the file, for messages
-   * @throws SettingsStorageException if the file has a newer or foreign schema, has several active
-   *     providers and no index to prevent it, or cannot use WAL; the file is left unchanged
+   * @throws SettingsStorageException as {@link #needsMigration} does, or if WAL is unavailable; the
+   *     file's schema and data are left unchanged
    */
   public static void migrate(Handle handle, Path database) {
-    if (!inspect(handle, database).needsWork()) {
-      useWal(handle, database);
-      return;
-    }
     useWal(handle, database);
     handle.execute("BEGIN IMMEDIATE");
     try {
@@ -136,7 +165,11 @@ public final class Schema {
       }
       handle.execute("COMMIT");
     } catch (RuntimeException failure) {
-      handle.execute("ROLLBACK");
+      try {
+        handle.execute("ROLLBACK");
+      } catch (RuntimeException rollbackFailure) {
+        failure.addSuppressed(rollbackFailure);
+      }
       throw failure;
     }
   }
@@ -159,6 +192,7 @@ public final class Schema {
       throw refused(
           database, "has schema version " + version + ", newer than this library's " + VERSION);
     }
+    refuseForeignObjects(handle, database);
     boolean providersTable = false;
     for (Map.Entry<String, List<Column>> table : TABLES.entrySet()) {
       if (tableExists(handle, table.getKey())) {
@@ -194,6 +228,46 @@ public final class Schema {
                 .mapTo(Boolean.class)
                 .one();
     return new Findings(version, index, noneActive);
+  }
+
+  /**
+   * Refuses a file whose objects are another application's: one of this library's names used for a
+   * view, index or trigger, or objects of others and none of this library's tables.
+   */
+  private static void refuseForeignObjects(Handle handle, Path database) {
+    List<String> misused =
+        handle
+            .createQuery(
+                "SELECT type || ' ' || name FROM sqlite_master"
+                    + " WHERE name IN ('settings', 'ai_providers') AND type <> 'table'")
+            .mapTo(String.class)
+            .list();
+    if (!misused.isEmpty()) {
+      throw refused(database, "uses this library's table names for " + misused);
+    }
+    boolean oursPresent =
+        handle
+            .createQuery(
+                "SELECT EXISTS (SELECT 1 FROM sqlite_master"
+                    + " WHERE type = 'table' AND name IN ('settings', 'ai_providers'))")
+            .mapTo(Boolean.class)
+            .one();
+    if (!oursPresent) {
+      List<String> others =
+          handle
+              .createQuery(
+                  "SELECT type || ' ' || name FROM sqlite_master"
+                      + " WHERE name NOT LIKE 'sqlite_%' ORDER BY name LIMIT 5")
+              .mapTo(String.class)
+              .list();
+      if (!others.isEmpty()) {
+        throw refused(
+            database,
+            "holds another application's objects ("
+                + String.join(", ", others)
+                + ") and none of this library's tables; give the settings a file of their own");
+      }
+    }
   }
 
   /** Refuses a table of this library's name whose columns or constraints are not this library's. */
