@@ -7,44 +7,99 @@ import java.util.Collections;
 import java.util.EnumSet;
 import java.util.Objects;
 import java.util.Set;
+import javax.sql.DataSource;
 
 /**
- * How to open and guard a settings database. Immutable; build one with {@link #builder()}. Only the
- * database path is required.
+ * How to open and guard a settings database. Immutable; build one with {@link #builder()}. Exactly
+ * one backend is required: a SQLite file ({@link Builder#database(Path)}) or a PostgreSQL database
+ * ({@link Builder#postgres(String)} or {@link Builder#postgres(DataSource)}).
  */
 public final class SettingsConfig {
 
-  /** Default strategies: safe across threads, processes and crashes, and the fastest such chain. */
+  /**
+   * Default strategies on SQLite: safe across threads, processes and crashes, and the fastest such
+   * chain.
+   */
   public static final Set<Strategy> DEFAULT_STRATEGIES =
       Collections.unmodifiableSet(EnumSet.of(Strategy.JVM_LOCK, Strategy.SQLITE_IMMEDIATE));
+
+  /** Default strategies on PostgreSQL: safe across threads, processes, machines and crashes. */
+  public static final Set<Strategy> DEFAULT_POSTGRES_STRATEGIES =
+      Collections.unmodifiableSet(EnumSet.of(Strategy.JVM_LOCK, Strategy.POSTGRES_ADVISORY_LOCK));
 
   /** Default bound on every wait for a lock. */
   public static final Duration DEFAULT_LOCK_TIMEOUT = Duration.ofSeconds(5);
 
   private final Path database;
+  private final String postgresUrl;
+  private final DataSource postgresDataSource;
   private final Set<Strategy> strategies;
   private final Duration lockTimeout;
   private final Synchronous synchronous;
 
   private SettingsConfig(Builder builder) {
-    this.database = Objects.requireNonNull(builder.database, "database is required");
-    this.strategies = Collections.unmodifiableSet(EnumSet.copyOf(builder.strategies));
+    int backends =
+        (builder.database != null ? 1 : 0)
+            + (builder.postgresUrl != null ? 1 : 0)
+            + (builder.postgresDataSource != null ? 1 : 0);
+    if (backends != 1) {
+      throw new IllegalStateException(
+          (backends == 0 ? "No database given" : "Several databases given")
+              + ": choose exactly one of database(Path), postgres(String) and"
+              + " postgres(DataSource)");
+    }
+    boolean sqlite = builder.database != null;
+    Set<Strategy> chosen =
+        builder.strategies != null
+            ? builder.strategies
+            : sqlite ? DEFAULT_STRATEGIES : DEFAULT_POSTGRES_STRATEGIES;
+    for (Strategy strategy : chosen) {
+      if (sqlite ? !strategy.onSqlite() : !strategy.onPostgres()) {
+        throw new IllegalStateException(
+            strategy + " is " + (sqlite ? "PostgreSQL's" : "SQLite's") + ": not for this backend");
+      }
+    }
+    if (!sqlite && builder.synchronous != null) {
+      throw new IllegalStateException(
+          "synchronous(…) is SQLite's; PostgreSQL commits follow the server's synchronous_commit");
+    }
+    this.database = builder.database;
+    this.postgresUrl = builder.postgresUrl;
+    this.postgresDataSource = builder.postgresDataSource;
+    this.strategies = Collections.unmodifiableSet(EnumSet.copyOf(chosen));
     this.lockTimeout = builder.lockTimeout;
-    this.synchronous = builder.synchronous;
+    this.synchronous = builder.synchronous != null ? builder.synchronous : Synchronous.NORMAL;
   }
 
   /**
-   * @return a builder with the defaults: {@code JVM_LOCK + SQLITE_IMMEDIATE}, 5 s, {@code NORMAL}
+   * @return a builder with the defaults: the backend's default strategies, 5 s, {@code NORMAL}
    */
   public static Builder builder() {
     return new Builder();
   }
 
   /**
-   * @return the database file
+   * @return the SQLite database file, or {@code null} for PostgreSQL
    */
   public Path database() {
     return database;
+  }
+
+  /**
+   * @return whether the backend is PostgreSQL
+   */
+  public boolean isPostgres() {
+    return database == null;
+  }
+
+  /** The PostgreSQL URL, or {@code null}: package-private, since it may hold a password. */
+  String postgresUrl() {
+    return postgresUrl;
+  }
+
+  /** The application's PostgreSQL data source, or {@code null}. */
+  DataSource postgresDataSource() {
+    return postgresDataSource;
   }
 
   /**
@@ -62,22 +117,28 @@ public final class SettingsConfig {
   }
 
   /**
-   * @return the durability level of commits
+   * @return the durability level of SQLite's commits ({@code NORMAL} unless set; unused with
+   *     PostgreSQL)
    */
   public Synchronous synchronous() {
     return synchronous;
   }
 
+  /** Names the database without a password. */
   @Override
   public String toString() {
-    return "SettingsConfig[database="
-        + database
+    String backend =
+        database != null
+            ? "database=" + database + ", synchronous=" + synchronous
+            : postgresUrl != null
+                ? "postgres=" + postgresUrl.replaceAll("(?i)([?&;]password=)[^&;]*", "$1***")
+                : "postgres=" + postgresDataSource.getClass().getName();
+    return "SettingsConfig["
+        + backend
         + ", strategies="
         + strategies
         + ", lockTimeout="
         + lockTimeout
-        + ", synchronous="
-        + synchronous
         + "]";
   }
 
@@ -85,14 +146,16 @@ public final class SettingsConfig {
   public static final class Builder {
 
     private Path database;
-    private Set<Strategy> strategies = DEFAULT_STRATEGIES;
+    private String postgresUrl;
+    private DataSource postgresDataSource;
+    private Set<Strategy> strategies;
     private Duration lockTimeout = DEFAULT_LOCK_TIMEOUT;
-    private Synchronous synchronous = Synchronous.NORMAL;
+    private Synchronous synchronous;
 
     private Builder() {}
 
     /**
-     * @param database the database file; its directory must exist
+     * @param database the SQLite database file; its directory must exist
      * @return this builder
      */
     public Builder database(Path database) {
@@ -101,7 +164,38 @@ public final class SettingsConfig {
     }
 
     /**
-     * @param strategies one or more strategies, in any order; {@code NONE} only on its own
+     * A PostgreSQL database reached by URL; the store opens a small connection pool of its own and
+     * closes it with the store. Needs {@code org.postgresql:postgresql} and {@code
+     * com.zaxxer:HikariCP} on the class path.
+     *
+     * @param jdbcUrl e.g. {@code jdbc:postgresql://db:5432/app?user=app&password=…}; {@code
+     *     currentSchema} selects a schema other than the user's default
+     * @return this builder
+     */
+    public Builder postgres(String jdbcUrl) {
+      Objects.requireNonNull(jdbcUrl, "jdbcUrl");
+      if (!jdbcUrl.startsWith("jdbc:postgresql:")) {
+        throw new IllegalArgumentException("not a pgjdbc URL (jdbc:postgresql:…)");
+      }
+      this.postgresUrl = jdbcUrl;
+      return this;
+    }
+
+    /**
+     * A PostgreSQL database reached through the application's data source, which the store uses and
+     * never closes.
+     *
+     * @param dataSource connections to the database
+     * @return this builder
+     */
+    public Builder postgres(DataSource dataSource) {
+      this.postgresDataSource = Objects.requireNonNull(dataSource, "dataSource");
+      return this;
+    }
+
+    /**
+     * @param strategies one or more strategies of the chosen backend, in any order; {@code NONE}
+     *     only on its own
      * @return this builder
      * @throws IllegalArgumentException if none is given or {@code NONE} is combined with others
      */
@@ -136,7 +230,7 @@ public final class SettingsConfig {
     }
 
     /**
-     * @param synchronous the durability level of commits
+     * @param synchronous the durability level of SQLite's commits; not for PostgreSQL
      * @return this builder
      */
     public Builder synchronous(Synchronous synchronous) {
@@ -146,7 +240,8 @@ public final class SettingsConfig {
 
     /**
      * @return the configuration
-     * @throws NullPointerException if no database was given
+     * @throws IllegalStateException if not exactly one database was given, a strategy is the other
+     *     backend's, or {@code synchronous} was set for PostgreSQL
      */
     public SettingsConfig build() {
       return new SettingsConfig(this);

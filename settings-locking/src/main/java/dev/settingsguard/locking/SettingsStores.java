@@ -4,6 +4,7 @@ import dev.settingsguard.core.SettingsStore;
 import dev.settingsguard.jdbi.Database;
 import dev.settingsguard.jdbi.JdbiSettingsStore;
 import dev.settingsguard.jdbi.TransactionMode;
+import dev.settingsguard.jdbi.postgres.PostgresDatabase;
 import dev.settingsguard.jdbi.sqlite.SqliteDatabase;
 import dev.settingsguard.locking.internal.FileLockStrategy;
 import dev.settingsguard.locking.internal.GuardedSettingsStore;
@@ -19,10 +20,11 @@ import org.slf4j.LoggerFactory;
 /**
  * Opens a guarded store without Guice; {@link SettingsModule} binds the same chain.
  *
- * <p>The chain, outermost first: {@code JvmLock → FileLock → SqliteImmediate}, each present when
- * its strategy was chosen, around one SQLite transaction per write: {@code BEGIN IMMEDIATE} with
- * {@code SQLITE_IMMEDIATE}, a deferred transaction otherwise, so every safe chain is atomic. {@code
- * NONE} is the bare adapter.
+ * <p>The chain, outermost first: {@code JvmLock → FileLock → SqliteImmediate} on SQLite, {@code
+ * JvmLock → PostgresAdvisoryLock} on PostgreSQL, each present when its strategy was chosen, around
+ * one transaction per write: {@code BEGIN IMMEDIATE} with {@code SQLITE_IMMEDIATE}, a transaction
+ * that first takes the advisory lock with {@code POSTGRES_ADVISORY_LOCK}, a plain transaction
+ * otherwise, so every safe chain is atomic. {@code NONE} is the bare adapter.
  */
 public final class SettingsStores {
 
@@ -35,21 +37,30 @@ public final class SettingsStores {
    *
    * @param config what to open and how to guard it
    * @return the store; closing it closes the database and releases the lock file
-   * @throws dev.settingsguard.core.SettingsStorageException naming the path if the database or its
-   *     lock file cannot be opened
+   * @throws dev.settingsguard.core.SettingsStorageException naming the database if it or its lock
+   *     file cannot be opened, or the server cannot be reached in time
    * @throws dev.settingsguard.core.SettingsBusyException if the schema must be migrated and another
    *     connection kept SQLite's write lock for the whole lock timeout
+   * @throws IllegalStateException if PostgreSQL was chosen and its driver or pool is missing
    */
   public static SettingsStore open(SettingsConfig config) {
     Objects.requireNonNull(config, "config");
-    SqliteDatabase database =
-        SqliteDatabase.open(config.database(), config.synchronous(), config.lockTimeout());
+    Database database = openDatabase(config);
     try {
       return decorate(new JdbiSettingsStore(database), config);
     } catch (RuntimeException failure) {
       database.close();
       throw failure;
     }
+  }
+
+  private static Database openDatabase(SettingsConfig config) {
+    if (!config.isPostgres()) {
+      return SqliteDatabase.open(config.database(), config.synchronous(), config.lockTimeout());
+    }
+    return config.postgresUrl() != null
+        ? PostgresDatabase.open(config.postgresUrl(), config.lockTimeout())
+        : PostgresDatabase.open(config.postgresDataSource(), config.lockTimeout());
   }
 
   /**
@@ -74,6 +85,7 @@ public final class SettingsStores {
         new TransactionStrategy(
             database,
             strategies.contains(Strategy.SQLITE_IMMEDIATE)
+                    || strategies.contains(Strategy.POSTGRES_ADVISORY_LOCK)
                 ? TransactionMode.EXCLUSIVE
                 : TransactionMode.ATOMIC);
     SettingsStore store = new GuardedSettingsStore(adapter, transaction);

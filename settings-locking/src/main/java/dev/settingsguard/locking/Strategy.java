@@ -11,20 +11,40 @@ public enum Strategy {
    */
   NONE,
   /**
-   * A {@code ReentrantLock} shared by every store on the same canonical database path in this JVM,
-   * whose holder runs the writes queued behind it in arrival order, batched under one commit. Safe
-   * across threads and crashes; does not exclude other processes, whose commits make this process's
+   * A {@code ReentrantLock} shared by every store on the same database in this JVM, whose holder
+   * runs the writes queued behind it in arrival order, batched under one commit. Safe across
+   * threads and crashes; does not exclude other processes, whose commits make this process's
    * read-then-write operations fail with {@code SettingsBusyException}.
    */
   JVM_LOCK,
   /**
-   * An OS lock on a separate {@code <database>.lock} file, behind an in-JVM lock. Safe across
-   * threads, processes on one host, and crashes.
+   * SQLite only. An OS lock on a separate {@code <database>.lock} file, behind an in-JVM lock. Safe
+   * across threads, processes on one host, and crashes.
    */
   FILE_LOCK,
   /**
-   * The whole operation in one {@code BEGIN IMMEDIATE} transaction: SQLite's write lock is taken
-   * first. Safe across threads, processes and crashes.
+   * SQLite only. The whole operation in one {@code BEGIN IMMEDIATE} transaction: SQLite's write
+   * lock is taken first. Safe across threads, processes and crashes.
    */
-  SQLITE_IMMEDIATE
+  SQLITE_IMMEDIATE,
+  /**
+   * PostgreSQL only. The whole operation in one transaction that first takes a transaction-scoped
+   * advisory lock ({@code pg_advisory_xact_lock}), waiting at most the lock timeout ({@code
+   * lock_timeout}). Safe across threads, processes, machines and crashes.
+   */
+  POSTGRES_ADVISORY_LOCK;
+
+  /**
+   * @return whether the strategy works on SQLite
+   */
+  boolean onSqlite() {
+    return this != POSTGRES_ADVISORY_LOCK;
+  }
+
+  /**
+   * @return whether the strategy works on PostgreSQL
+   */
+  boolean onPostgres() {
+    return this != FILE_LOCK && this != SQLITE_IMMEDIATE;
+  }
 }

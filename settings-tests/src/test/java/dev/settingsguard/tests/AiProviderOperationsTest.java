@@ -7,15 +7,17 @@ import dev.settingsguard.core.AiProvider;
 import dev.settingsguard.core.ApiKey;
 import dev.settingsguard.core.ProviderNotFoundException;
 import dev.settingsguard.core.SettingsStore;
+import dev.settingsguard.tests.support.Backend;
 import dev.settingsguard.tests.support.Chain;
 import dev.settingsguard.tests.support.Invariant;
+import dev.settingsguard.tests.support.TestDatabase;
 import dev.settingsguard.tests.support.TestStores;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /** Semantics of every provider operation, single-threaded, for every chain. */
 @Timeout(30)
@@ -23,14 +25,20 @@ class AiProviderOperationsTest {
 
   @TempDir Path dir;
 
-  private Path db() {
-    return dir.resolve("s.db");
+  private TestDatabase database;
+
+  /** One database per test, created on first use for the backend the test runs on. */
+  private TestDatabase db(Backend backend) {
+    if (database == null) {
+      database = backend.newDatabase(dir);
+    }
+    return database;
   }
 
-  @ParameterizedTest
-  @EnumSource(Chain.class)
-  void addingAProviderReturnsTheStoredActiveRow(Chain chain) {
-    try (SettingsStore store = TestStores.open(chain, db())) {
+  @ParameterizedTest(name = "{0} {1}")
+  @MethodSource("dev.settingsguard.tests.support.Cases#chainsOnEveryBackend")
+  void addingAProviderReturnsTheStoredActiveRow(Backend backend, Chain chain) {
+    try (SettingsStore store = TestStores.open(chain, db(backend))) {
       AiProvider added = store.addAiProvider("openai", ApiKey.of("sk-test-0123456789"), "gpt-4o");
 
       assertThat(added.id()).isPositive();
@@ -43,23 +51,23 @@ class AiProviderOperationsTest {
     }
   }
 
-  @ParameterizedTest
-  @EnumSource(Chain.class)
-  void addingASecondProviderMakesItTheOnlyActiveOne(Chain chain) {
-    try (SettingsStore store = TestStores.open(chain, db())) {
+  @ParameterizedTest(name = "{0} {1}")
+  @MethodSource("dev.settingsguard.tests.support.Cases#chainsOnEveryBackend")
+  void addingASecondProviderMakesItTheOnlyActiveOne(Backend backend, Chain chain) {
+    try (SettingsStore store = TestStores.open(chain, db(backend))) {
       AiProvider first = store.addAiProvider("openai", null, null);
       AiProvider second = store.addAiProvider("ollama", null, "llama3");
 
       assertThat(store.getActiveProvider()).map(AiProvider::id).contains(second.id());
       assertThat(store.getAiProvider(first.id())).map(AiProvider::active).contains(false);
-      assertThat(Invariant.read(db())).isEqualTo(new Invariant.Counts(2, 1));
+      assertThat(Invariant.read(db(backend))).isEqualTo(new Invariant.Counts(2, 1));
     }
   }
 
-  @ParameterizedTest
-  @EnumSource(Chain.class)
-  void addingAnExistingNameUpdatesThatRowAndActivatesIt(Chain chain) {
-    try (SettingsStore store = TestStores.open(chain, db())) {
+  @ParameterizedTest(name = "{0} {1}")
+  @MethodSource("dev.settingsguard.tests.support.Cases#chainsOnEveryBackend")
+  void addingAnExistingNameUpdatesThatRowAndActivatesIt(Backend backend, Chain chain) {
+    try (SettingsStore store = TestStores.open(chain, db(backend))) {
       AiProvider original = store.addAiProvider("openai", ApiKey.of("old-key-000000"), "gpt-3");
       store.addAiProvider("ollama", null, null);
 
@@ -75,10 +83,10 @@ class AiProviderOperationsTest {
     }
   }
 
-  @ParameterizedTest
-  @EnumSource(Chain.class)
-  void addingWithoutKeyOrModelStoresNulls(Chain chain) {
-    try (SettingsStore store = TestStores.open(chain, db())) {
+  @ParameterizedTest(name = "{0} {1}")
+  @MethodSource("dev.settingsguard.tests.support.Cases#chainsOnEveryBackend")
+  void addingWithoutKeyOrModelStoresNulls(Backend backend, Chain chain) {
+    try (SettingsStore store = TestStores.open(chain, db(backend))) {
       AiProvider local = store.addAiProvider("local", null, null);
 
       assertThat(local.apiKey()).isNull();
@@ -86,10 +94,10 @@ class AiProviderOperationsTest {
     }
   }
 
-  @ParameterizedTest
-  @EnumSource(Chain.class)
-  void settingTheActiveProviderDeactivatesTheOthers(Chain chain) {
-    try (SettingsStore store = TestStores.open(chain, db())) {
+  @ParameterizedTest(name = "{0} {1}")
+  @MethodSource("dev.settingsguard.tests.support.Cases#chainsOnEveryBackend")
+  void settingTheActiveProviderDeactivatesTheOthers(Backend backend, Chain chain) {
+    try (SettingsStore store = TestStores.open(chain, db(backend))) {
       AiProvider a = store.addAiProvider("a", null, null);
       store.addAiProvider("b", null, null);
 
@@ -98,14 +106,14 @@ class AiProviderOperationsTest {
       assertThat(activated.id()).isEqualTo(a.id());
       assertThat(activated.active()).isTrue();
       assertThat(store.getActiveProvider()).map(AiProvider::id).contains(a.id());
-      assertThat(Invariant.read(db())).isEqualTo(new Invariant.Counts(2, 1));
+      assertThat(Invariant.read(db(backend))).isEqualTo(new Invariant.Counts(2, 1));
     }
   }
 
-  @ParameterizedTest
-  @EnumSource(Chain.class)
-  void settingAnUnknownProviderActiveThrowsAndChangesNothing(Chain chain) {
-    try (SettingsStore store = TestStores.open(chain, db())) {
+  @ParameterizedTest(name = "{0} {1}")
+  @MethodSource("dev.settingsguard.tests.support.Cases#chainsOnEveryBackend")
+  void settingAnUnknownProviderActiveThrowsAndChangesNothing(Backend backend, Chain chain) {
+    try (SettingsStore store = TestStores.open(chain, db(backend))) {
       store.addAiProvider("a", null, null);
       AiProvider b = store.addAiProvider("b", null, null);
       List<AiProvider> before = store.listAiProviders();
@@ -120,10 +128,11 @@ class AiProviderOperationsTest {
     }
   }
 
-  @ParameterizedTest
-  @EnumSource(Chain.class)
-  void deletingTheActiveProviderPromotesTheMostRecentlyUpdatedRemainingOne(Chain chain) {
-    try (SettingsStore store = TestStores.open(chain, db())) {
+  @ParameterizedTest(name = "{0} {1}")
+  @MethodSource("dev.settingsguard.tests.support.Cases#chainsOnEveryBackend")
+  void deletingTheActiveProviderPromotesTheMostRecentlyUpdatedRemainingOne(
+      Backend backend, Chain chain) {
+    try (SettingsStore store = TestStores.open(chain, db(backend))) {
       AiProvider a = store.addAiProvider("a", null, null);
       AiProvider b = store.addAiProvider("b", null, null);
       store.addAiProvider("c", null, null);
@@ -135,14 +144,14 @@ class AiProviderOperationsTest {
       AiProvider promoted = store.getActiveProvider().orElseThrow();
       assertThat(promoted.id()).isEqualTo(a.id());
       assertThat(promoted.updatedAt()).isAfter(updated.updatedAt()); // activating updates it
-      assertThat(Invariant.read(db())).isEqualTo(new Invariant.Counts(2, 1));
+      assertThat(Invariant.read(db(backend))).isEqualTo(new Invariant.Counts(2, 1));
     }
   }
 
-  @ParameterizedTest
-  @EnumSource(Chain.class)
-  void promotionBreaksUpdatedAtTiesByHighestId(Chain chain) {
-    Path db = db();
+  @ParameterizedTest(name = "{0} {1}")
+  @MethodSource("dev.settingsguard.tests.support.Cases#chainsOnEveryBackend")
+  void promotionBreaksUpdatedAtTiesByHighestId(Backend backend, Chain chain) {
+    TestDatabase db = db(backend);
     try (SettingsStore store = TestStores.open(chain, db)) {
       AiProvider a = store.addAiProvider("a", null, null);
       AiProvider b = store.addAiProvider("b", null, null);
@@ -156,10 +165,10 @@ class AiProviderOperationsTest {
     }
   }
 
-  @ParameterizedTest
-  @EnumSource(Chain.class)
-  void deletingAnInactiveProviderLeavesTheActiveOne(Chain chain) {
-    try (SettingsStore store = TestStores.open(chain, db())) {
+  @ParameterizedTest(name = "{0} {1}")
+  @MethodSource("dev.settingsguard.tests.support.Cases#chainsOnEveryBackend")
+  void deletingAnInactiveProviderLeavesTheActiveOne(Backend backend, Chain chain) {
+    try (SettingsStore store = TestStores.open(chain, db(backend))) {
       AiProvider a = store.addAiProvider("a", null, null);
       AiProvider b = store.addAiProvider("b", null, null);
 
@@ -170,23 +179,23 @@ class AiProviderOperationsTest {
     }
   }
 
-  @ParameterizedTest
-  @EnumSource(Chain.class)
-  void deletingTheLastProviderLeavesNoneActive(Chain chain) {
-    try (SettingsStore store = TestStores.open(chain, db())) {
+  @ParameterizedTest(name = "{0} {1}")
+  @MethodSource("dev.settingsguard.tests.support.Cases#chainsOnEveryBackend")
+  void deletingTheLastProviderLeavesNoneActive(Backend backend, Chain chain) {
+    try (SettingsStore store = TestStores.open(chain, db(backend))) {
       AiProvider only = store.addAiProvider("only", null, null);
 
       assertThat(store.deleteAiProvider(only.id())).isTrue();
 
       assertThat(store.getActiveProvider()).isEmpty();
-      assertThat(Invariant.read(db())).isEqualTo(new Invariant.Counts(0, 0));
+      assertThat(Invariant.read(db(backend))).isEqualTo(new Invariant.Counts(0, 0));
     }
   }
 
-  @ParameterizedTest
-  @EnumSource(Chain.class)
-  void deletingAnUnknownProviderReturnsFalse(Chain chain) {
-    try (SettingsStore store = TestStores.open(chain, db())) {
+  @ParameterizedTest(name = "{0} {1}")
+  @MethodSource("dev.settingsguard.tests.support.Cases#chainsOnEveryBackend")
+  void deletingAnUnknownProviderReturnsFalse(Backend backend, Chain chain) {
+    try (SettingsStore store = TestStores.open(chain, db(backend))) {
       store.addAiProvider("a", null, null);
 
       assertThat(store.deleteAiProvider(42)).isFalse();
@@ -194,20 +203,20 @@ class AiProviderOperationsTest {
     }
   }
 
-  @ParameterizedTest
-  @EnumSource(Chain.class)
-  void anEmptyStoreHasNoActiveProvider(Chain chain) {
-    try (SettingsStore store = TestStores.open(chain, db())) {
+  @ParameterizedTest(name = "{0} {1}")
+  @MethodSource("dev.settingsguard.tests.support.Cases#chainsOnEveryBackend")
+  void anEmptyStoreHasNoActiveProvider(Backend backend, Chain chain) {
+    try (SettingsStore store = TestStores.open(chain, db(backend))) {
       assertThat(store.getActiveProvider()).isEmpty();
       assertThat(store.getAiProvider(1)).isEmpty();
       assertThat(store.listAiProviders()).isEmpty();
     }
   }
 
-  @ParameterizedTest
-  @EnumSource(Chain.class)
-  void listsProvidersOrderedById(Chain chain) {
-    try (SettingsStore store = TestStores.open(chain, db())) {
+  @ParameterizedTest(name = "{0} {1}")
+  @MethodSource("dev.settingsguard.tests.support.Cases#chainsOnEveryBackend")
+  void listsProvidersOrderedById(Backend backend, Chain chain) {
+    try (SettingsStore store = TestStores.open(chain, db(backend))) {
       AiProvider z = store.addAiProvider("z", null, null);
       AiProvider y = store.addAiProvider("y", null, null);
       AiProvider x = store.addAiProvider("x", null, null);
@@ -218,8 +227,8 @@ class AiProviderOperationsTest {
     }
   }
 
-  private static void setUpdatedAt(Path db, long micros, long... ids) {
-    try (var connection = java.sql.DriverManager.getConnection("jdbc:sqlite:" + db);
+  private static void setUpdatedAt(TestDatabase db, long micros, long... ids) {
+    try (var connection = db.connect();
         var statement =
             connection.prepareStatement("UPDATE ai_providers SET updated_at = ? WHERE id = ?")) {
       for (long id : ids) {

@@ -7,6 +7,7 @@ import dev.settingsguard.core.SettingsStorageException;
 import dev.settingsguard.core.SettingsStore;
 import dev.settingsguard.tests.support.Chain;
 import dev.settingsguard.tests.support.Outcome;
+import dev.settingsguard.tests.support.TestDatabase;
 import dev.settingsguard.tests.support.TestStores;
 import dev.settingsguard.tests.support.WatchedRounds;
 import java.nio.file.Path;
@@ -44,7 +45,7 @@ class BatchedWritesTest {
     try (SettingsStore store = TestStores.openWithSlowSteps(chain, db)) {
       store.addAiProvider("first", null, "model");
       refuseProvidersNamedPoison(db);
-      rounds = WatchedRounds.start(db);
+      rounds = WatchedRounds.start(TestDatabase.sqlite(db));
       try (rounds) {
         for (int round = 0; round < ROUNDS; round++) {
           int current = round;

@@ -5,10 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.settingsguard.core.AiProvider;
 import dev.settingsguard.core.ApiKey;
 import dev.settingsguard.core.SettingsStore;
+import dev.settingsguard.tests.support.Backend;
 import dev.settingsguard.tests.support.Chain;
 import dev.settingsguard.tests.support.Outcome;
 import dev.settingsguard.tests.support.StoredRows;
 import dev.settingsguard.tests.support.StoredRows.ProviderRow;
+import dev.settingsguard.tests.support.TestDatabase;
 import dev.settingsguard.tests.support.TestStores;
 import dev.settingsguard.tests.support.WatchedRounds;
 import java.nio.file.Path;
@@ -18,7 +20,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Twelve threads released by one barrier add providers, round after round. The unguarded adapter
@@ -31,12 +33,12 @@ class ConcurrentAddAiProviderTest {
   private static final int ROUNDS = 4;
   private static final Duration JOIN = Duration.ofSeconds(30);
 
-  @ParameterizedTest
-  @EnumSource(Chain.class)
+  @ParameterizedTest(name = "{0} {1}")
+  @MethodSource("dev.settingsguard.tests.support.Cases#chainsOnEveryBackend")
   @Timeout(value = 90, unit = TimeUnit.SECONDS)
   void keepsOneRowPerNameAndExactlyOneActiveWhenTwelveThreadsAddDistinctProviders(
-      Chain chain, @TempDir Path dir) throws Exception {
-    Path db = dir.resolve("settings.db");
+      Backend backend, Chain chain, @TempDir Path dir) throws Exception {
+    TestDatabase db = backend.newDatabase(dir);
     WatchedRounds rounds;
     try (SettingsStore store = TestStores.openWithSlowSteps(chain, db)) {
       rounds = WatchedRounds.start(db);
@@ -63,16 +65,17 @@ class ConcurrentAddAiProviderTest {
       assertThat(rows).filteredOn(ProviderRow::active).hasSize(1);
     }
     Outcome outcome = rounds.outcome();
-    System.out.printf("%s %s (distinct): %s%n", getClass().getSimpleName(), chain, outcome);
+    System.out.printf(
+        "%s %s (distinct): %s%n", getClass().getSimpleName() + " " + backend, chain, outcome);
     outcome.assertInvariantExpectedFor(chain);
   }
 
-  @ParameterizedTest
-  @EnumSource(Chain.class)
+  @ParameterizedTest(name = "{0} {1}")
+  @MethodSource("dev.settingsguard.tests.support.Cases#chainsOnEveryBackend")
   @Timeout(value = 90, unit = TimeUnit.SECONDS)
-  void keepsOneRowAndExactlyOneActiveWhenTwelveThreadsAddTheSameName(Chain chain, @TempDir Path dir)
-      throws Exception {
-    Path db = dir.resolve("settings.db");
+  void keepsOneRowAndExactlyOneActiveWhenTwelveThreadsAddTheSameName(
+      Backend backend, Chain chain, @TempDir Path dir) throws Exception {
+    TestDatabase db = backend.newDatabase(dir);
     WatchedRounds rounds;
     try (SettingsStore store = TestStores.openWithSlowSteps(chain, db)) {
       // Another provider, active at first, so that each add has something to deactivate.
@@ -107,7 +110,8 @@ class ConcurrentAddAiProviderTest {
       }
     }
     Outcome outcome = rounds.outcome();
-    System.out.printf("%s %s (same name): %s%n", getClass().getSimpleName(), chain, outcome);
+    System.out.printf(
+        "%s %s (same name): %s%n", getClass().getSimpleName() + " " + backend, chain, outcome);
     outcome.assertInvariantExpectedFor(chain);
   }
 }

@@ -4,8 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.settingsguard.core.AiProvider;
 import dev.settingsguard.core.SettingsStore;
+import dev.settingsguard.tests.support.Backend;
 import dev.settingsguard.tests.support.Chain;
 import dev.settingsguard.tests.support.Outcome;
+import dev.settingsguard.tests.support.TestDatabase;
 import dev.settingsguard.tests.support.TestStores;
 import dev.settingsguard.tests.support.WatchedRounds;
 import java.nio.file.Path;
@@ -16,7 +18,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Twelve threads released by one barrier each activate a different provider, round after round. The
@@ -29,12 +31,12 @@ class ConcurrentSetActiveProviderTest {
   private static final int ROUNDS = 6;
   private static final Duration JOIN = Duration.ofSeconds(30);
 
-  @ParameterizedTest
-  @EnumSource(Chain.class)
+  @ParameterizedTest(name = "{0} {1}")
+  @MethodSource("dev.settingsguard.tests.support.Cases#chainsOnEveryBackend")
   @Timeout(value = 90, unit = TimeUnit.SECONDS)
   void keepsExactlyOneActiveProviderWhenTwelveThreadsActivateDifferentProviders(
-      Chain chain, @TempDir Path dir) throws Exception {
-    Path db = dir.resolve("settings.db");
+      Backend backend, Chain chain, @TempDir Path dir) throws Exception {
+    TestDatabase db = backend.newDatabase(dir);
     WatchedRounds rounds;
     try (SettingsStore store = TestStores.openWithSlowSteps(chain, db)) {
       List<Long> ids = new ArrayList<>();
@@ -62,7 +64,7 @@ class ConcurrentSetActiveProviderTest {
       }
     }
     Outcome outcome = rounds.outcome();
-    System.out.printf("%s %s: %s%n", getClass().getSimpleName(), chain, outcome);
+    System.out.printf("%s %s %s: %s%n", getClass().getSimpleName(), backend, chain, outcome);
     outcome.assertInvariantExpectedFor(chain);
     if (chain.safe()) {
       assertThat(rounds.reads()).as("the watcher really read while writers ran").isPositive();

@@ -3,9 +3,11 @@ package dev.settingsguard.tests;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.settingsguard.core.SettingsStore;
+import dev.settingsguard.tests.support.Backend;
 import dev.settingsguard.tests.support.Chain;
 import dev.settingsguard.tests.support.Outcome;
 import dev.settingsguard.tests.support.StoredRows;
+import dev.settingsguard.tests.support.TestDatabase;
 import dev.settingsguard.tests.support.TestStores;
 import dev.settingsguard.tests.support.WatchedRounds;
 import java.nio.file.Path;
@@ -18,7 +20,7 @@ import java.util.stream.IntStream;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Twelve threads released by one barrier write the same setting key, round after round with a fresh
@@ -34,12 +36,12 @@ class ConcurrentSetSettingTest {
   /** Long enough that a value mixed from two writes could not pass for one of them. */
   private static final int VALUE_LENGTH = 32 * 1024;
 
-  @ParameterizedTest
-  @EnumSource(Chain.class)
+  @ParameterizedTest(name = "{0} {1}")
+  @MethodSource("dev.settingsguard.tests.support.Cases#chainsOnEveryBackend")
   @Timeout(value = 90, unit = TimeUnit.SECONDS)
-  void keepsOneWholeValueWhenTwelveThreadsSetTheSameKey(Chain chain, @TempDir Path dir)
-      throws Exception {
-    Path db = dir.resolve("settings.db");
+  void keepsOneWholeValueWhenTwelveThreadsSetTheSameKey(
+      Backend backend, Chain chain, @TempDir Path dir) throws Exception {
+    TestDatabase db = backend.newDatabase(dir);
     WatchedRounds rounds;
     try (SettingsStore store = TestStores.openWithSlowSteps(chain, db)) {
       store.addAiProvider("seed", null, null);
@@ -65,16 +67,16 @@ class ConcurrentSetSettingTest {
       }
     }
     Outcome outcome = rounds.outcome();
-    System.out.printf("%s %s: %s%n", getClass().getSimpleName(), chain, outcome);
+    System.out.printf("%s %s: %s%n", getClass().getSimpleName() + " " + backend, chain, outcome);
     outcome.assertExpectedFor(chain);
   }
 
-  @ParameterizedTest
-  @EnumSource(Chain.class)
+  @ParameterizedTest(name = "{0} {1}")
+  @MethodSource("dev.settingsguard.tests.support.Cases#chainsOnEveryBackend")
   @Timeout(value = 90, unit = TimeUnit.SECONDS)
   void keepsAllKeysFromOneWriterWhenTwelveThreadsSetSeveralSettingsAtOnce(
-      Chain chain, @TempDir Path dir) throws Exception {
-    Path db = dir.resolve("settings.db");
+      Backend backend, Chain chain, @TempDir Path dir) throws Exception {
+    TestDatabase db = backend.newDatabase(dir);
     WatchedRounds rounds;
     try (SettingsStore store = TestStores.openWithSlowSteps(chain, db)) {
       rounds = WatchedRounds.start(db);
@@ -102,7 +104,8 @@ class ConcurrentSetSettingTest {
       }
     }
     Outcome outcome = rounds.outcome();
-    System.out.printf("%s %s (batch): %s%n", getClass().getSimpleName(), chain, outcome);
+    System.out.printf(
+        "%s %s (batch): %s%n", getClass().getSimpleName() + " " + backend, chain, outcome);
     outcome.assertExpectedFor(chain);
   }
 

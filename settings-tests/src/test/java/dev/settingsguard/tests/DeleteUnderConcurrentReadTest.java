@@ -6,10 +6,12 @@ import dev.settingsguard.core.AiProvider;
 import dev.settingsguard.core.ApiKey;
 import dev.settingsguard.core.SettingsStore;
 import dev.settingsguard.tests.support.ActiveProviderWatcher;
+import dev.settingsguard.tests.support.Backend;
 import dev.settingsguard.tests.support.BarrierRun;
 import dev.settingsguard.tests.support.Chain;
 import dev.settingsguard.tests.support.Invariant;
 import dev.settingsguard.tests.support.Outcome;
+import dev.settingsguard.tests.support.TestDatabase;
 import dev.settingsguard.tests.support.TestStores;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -22,7 +24,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Two writers repeatedly delete the active provider and add it back, while ten readers released by
@@ -39,12 +41,12 @@ class DeleteUnderConcurrentReadTest {
   private static final int CYCLES_PER_WRITER = 30;
   private static final Duration JOIN = Duration.ofSeconds(60);
 
-  @ParameterizedTest
-  @EnumSource(Chain.class)
+  @ParameterizedTest(name = "{0} {1}")
+  @MethodSource("dev.settingsguard.tests.support.Cases#chainsOnEveryBackend")
   @Timeout(value = 120, unit = TimeUnit.SECONDS)
   void readersAlwaysSeeExactlyOneActiveProviderWhileTheActiveOneIsDeletedAndReAdded(
-      Chain chain, @TempDir Path dir) throws Exception {
-    Path db = dir.resolve("settings.db");
+      Backend backend, Chain chain, @TempDir Path dir) throws Exception {
+    TestDatabase db = backend.newDatabase(dir);
     AtomicInteger readerViolations = new AtomicInteger();
     AtomicLong reads = new AtomicLong();
     AtomicInteger deletions = new AtomicInteger();

@@ -6,6 +6,7 @@ import dev.settingsguard.tests.support.ActiveProviderWatcher;
 import dev.settingsguard.tests.support.Chain;
 import dev.settingsguard.tests.support.ChildProcess;
 import dev.settingsguard.tests.support.Invariant;
+import dev.settingsguard.tests.support.TestDatabase;
 import dev.settingsguard.tests.support.TestStores;
 import dev.settingsguard.tests.support.WriterProcess;
 import java.nio.file.Path;
@@ -104,7 +105,7 @@ class MultiProcessTest {
       for (ChildProcess child : children) {
         child.awaitLine("READY", START_TIMEOUT);
       }
-      watcher = ActiveProviderWatcher.start(db);
+      watcher = ActiveProviderWatcher.start(TestDatabase.sqlite(db));
       for (ChildProcess child : children) {
         child.send("GO");
       }

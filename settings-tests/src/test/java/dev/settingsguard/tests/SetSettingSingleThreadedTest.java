@@ -4,14 +4,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.settingsguard.core.Setting;
 import dev.settingsguard.core.SettingsStore;
+import dev.settingsguard.tests.support.Backend;
 import dev.settingsguard.tests.support.Chain;
+import dev.settingsguard.tests.support.TestDatabase;
 import dev.settingsguard.tests.support.TestStores;
 import java.nio.file.Path;
 import java.util.Optional;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /** The single-threaded baseline of {@code setSetting}, for every chain. */
 @Timeout(30)
@@ -19,10 +21,10 @@ class SetSettingSingleThreadedTest {
 
   @TempDir Path dir;
 
-  @ParameterizedTest
-  @EnumSource(Chain.class)
-  void insertsANewKey(Chain chain) {
-    try (SettingsStore store = TestStores.open(chain, dir.resolve("s.db"))) {
+  @ParameterizedTest(name = "{0} {1}")
+  @MethodSource("dev.settingsguard.tests.support.Cases#chainsOnEveryBackend")
+  void insertsANewKey(Backend backend, Chain chain) {
+    try (SettingsStore store = TestStores.open(chain, backend.newDatabase(dir))) {
       store.setSetting("theme", "dark");
 
       assertThat(store.getSetting("theme")).map(Setting::value).contains("dark");
@@ -30,10 +32,10 @@ class SetSettingSingleThreadedTest {
     }
   }
 
-  @ParameterizedTest
-  @EnumSource(Chain.class)
-  void overwritesAnExistingKeyInPlace(Chain chain) {
-    try (SettingsStore store = TestStores.open(chain, dir.resolve("s.db"))) {
+  @ParameterizedTest(name = "{0} {1}")
+  @MethodSource("dev.settingsguard.tests.support.Cases#chainsOnEveryBackend")
+  void overwritesAnExistingKeyInPlace(Backend backend, Chain chain) {
+    try (SettingsStore store = TestStores.open(chain, backend.newDatabase(dir))) {
       store.setSetting("theme", "dark");
       store.setSetting("theme", "light");
 
@@ -42,10 +44,10 @@ class SetSettingSingleThreadedTest {
     }
   }
 
-  @ParameterizedTest
-  @EnumSource(Chain.class)
-  void storesEmptyAndNullValuesAsGiven(Chain chain) {
-    try (SettingsStore store = TestStores.open(chain, dir.resolve("s.db"))) {
+  @ParameterizedTest(name = "{0} {1}")
+  @MethodSource("dev.settingsguard.tests.support.Cases#chainsOnEveryBackend")
+  void storesEmptyAndNullValuesAsGiven(Backend backend, Chain chain) {
+    try (SettingsStore store = TestStores.open(chain, backend.newDatabase(dir))) {
       store.setSetting("empty", "");
       store.setSetting("nothing", null);
 
@@ -57,10 +59,10 @@ class SetSettingSingleThreadedTest {
     }
   }
 
-  @ParameterizedTest
-  @EnumSource(Chain.class)
-  void movesUpdatedAtForwardOnEveryWrite(Chain chain) {
-    try (SettingsStore store = TestStores.open(chain, dir.resolve("s.db"))) {
+  @ParameterizedTest(name = "{0} {1}")
+  @MethodSource("dev.settingsguard.tests.support.Cases#chainsOnEveryBackend")
+  void movesUpdatedAtForwardOnEveryWrite(Backend backend, Chain chain) {
+    try (SettingsStore store = TestStores.open(chain, backend.newDatabase(dir))) {
       store.setSetting("k", "1");
       Setting first = store.getSetting("k").orElseThrow();
       store.setSetting("k", "2");
@@ -75,10 +77,10 @@ class SetSettingSingleThreadedTest {
     }
   }
 
-  @ParameterizedTest
-  @EnumSource(Chain.class)
-  void keepsValuesAcrossReopening(Chain chain) {
-    Path db = dir.resolve("s.db");
+  @ParameterizedTest(name = "{0} {1}")
+  @MethodSource("dev.settingsguard.tests.support.Cases#chainsOnEveryBackend")
+  void keepsValuesAcrossReopening(Backend backend, Chain chain) {
+    TestDatabase db = backend.newDatabase(dir);
     try (SettingsStore store = TestStores.open(chain, db)) {
       store.setSetting("k", "v");
     }

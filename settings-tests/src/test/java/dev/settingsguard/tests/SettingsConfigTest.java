@@ -37,8 +37,68 @@ class SettingsConfigTest {
   @Test
   void refusesAMissingDatabase() {
     assertThatThrownBy(() -> SettingsConfig.builder().build())
-        .isInstanceOf(NullPointerException.class)
-        .hasMessageContaining("database");
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("No database given")
+        .hasMessageContaining("database(Path)")
+        .hasMessageContaining("postgres(String)");
+  }
+
+  @Test
+  void refusesTwoDatabases() {
+    assertThatThrownBy(
+            () ->
+                SettingsConfig.builder()
+                    .database(Path.of("s.db"))
+                    .postgres("jdbc:postgresql://db/app")
+                    .build())
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("Several databases given");
+  }
+
+  @Test
+  void refusesAStrategyOfTheOtherBackend() {
+    assertThatThrownBy(
+            () ->
+                SettingsConfig.builder()
+                    .database(Path.of("s.db"))
+                    .strategies(Strategy.POSTGRES_ADVISORY_LOCK)
+                    .build())
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("POSTGRES_ADVISORY_LOCK is PostgreSQL's");
+    for (Strategy sqliteOnly : new Strategy[] {Strategy.FILE_LOCK, Strategy.SQLITE_IMMEDIATE}) {
+      assertThatThrownBy(
+              () ->
+                  SettingsConfig.builder()
+                      .postgres("jdbc:postgresql://db/app")
+                      .strategies(Strategy.JVM_LOCK, sqliteOnly)
+                      .build())
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessageContaining(sqliteOnly + " is SQLite's");
+    }
+  }
+
+  @Test
+  void refusesSynchronousForPostgres() {
+    assertThatThrownBy(
+            () ->
+                SettingsConfig.builder()
+                    .postgres("jdbc:postgresql://db/app")
+                    .synchronous(Synchronous.FULL)
+                    .build())
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("synchronous_commit");
+  }
+
+  @Test
+  void defaultsToTheAdvisoryLockOnPostgresAndShowsNoPassword() {
+    SettingsConfig config =
+        SettingsConfig.builder()
+            .postgres("jdbc:postgresql://db/app?user=u&password=hunter2")
+            .build();
+
+    assertThat(config.strategies())
+        .containsExactly(Strategy.JVM_LOCK, Strategy.POSTGRES_ADVISORY_LOCK);
+    assertThat(config.toString()).doesNotContain("hunter2").contains("password=***");
   }
 
   @Test

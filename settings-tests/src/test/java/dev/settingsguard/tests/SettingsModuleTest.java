@@ -18,6 +18,7 @@ import dev.settingsguard.tests.support.BarrierRun;
 import dev.settingsguard.tests.support.Chain;
 import dev.settingsguard.tests.support.Invariant;
 import dev.settingsguard.tests.support.Outcome;
+import dev.settingsguard.tests.support.TestDatabase;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -217,7 +218,7 @@ class SettingsModuleTest {
       for (int i = 0; i < THREADS; i++) {
         ids.add(one.addAiProvider("provider-" + i, null, null).id());
       }
-      watcher = ActiveProviderWatcher.start(db);
+      watcher = ActiveProviderWatcher.start(TestDatabase.sqlite(db));
       try (watcher) {
         result =
             BarrierRun.run(

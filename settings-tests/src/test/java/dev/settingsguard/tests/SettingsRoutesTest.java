@@ -5,12 +5,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.settingsguard.core.SettingsStore;
 import dev.settingsguard.locking.SettingsStores;
 import dev.settingsguard.tests.support.ActiveProviderWatcher;
+import dev.settingsguard.tests.support.Backend;
 import dev.settingsguard.tests.support.BarrierRun;
 import dev.settingsguard.tests.support.Chain;
 import dev.settingsguard.tests.support.Invariant;
 import dev.settingsguard.tests.support.Outcome;
 import dev.settingsguard.tests.support.SettingsHttpServer;
 import dev.settingsguard.tests.support.StoredRows;
+import dev.settingsguard.tests.support.TestDatabase;
 import dev.settingsguard.tests.support.TestStores;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -37,7 +39,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * HTTP smoke test under load: twelve clients released by one barrier call the routes of a {@link
@@ -58,12 +60,12 @@ class SettingsRoutesTest {
           .connectTimeout(Duration.ofSeconds(10))
           .build();
 
-  @ParameterizedTest
-  @EnumSource(Chain.class)
+  @ParameterizedTest(name = "{0} {1}")
+  @MethodSource("dev.settingsguard.tests.support.Cases#chainsOnEveryBackend")
   @Timeout(value = 120, unit = TimeUnit.SECONDS)
   void answersEveryRequestAndKeepsExactlyOneActiveProviderWhenTwelveClientsCallAtOnce(
-      Chain chain, @TempDir Path dir) throws Exception {
-    Path db = dir.resolve("settings.db");
+      Backend backend, Chain chain, @TempDir Path dir) throws Exception {
+    TestDatabase db = backend.newDatabase(dir);
     List<Throwable> failures = Collections.synchronizedList(new ArrayList<>());
     List<String> writtenValues =
         IntStream.range(0, CLIENTS * ROUNDS).mapToObj(n -> "value-" + n).toList();
@@ -109,7 +111,7 @@ class SettingsRoutesTest {
     failures.addAll(result.failures());
     Outcome outcome =
         new Outcome(failures, result.unfinished(), watcher.violations(), Invariant.read(db));
-    System.out.printf("%s %s: %s%n", getClass().getSimpleName(), chain, outcome);
+    System.out.printf("%s %s: %s%n", getClass().getSimpleName() + " " + backend, chain, outcome);
     outcome.assertInvariantExpectedFor(chain);
     if (chain.safe()) {
       assertThat(StoredRows.providers(db))

@@ -1,8 +1,6 @@
 package dev.settingsguard.tests.support;
 
-import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -19,23 +17,23 @@ public final class ActiveProviderWatcher implements AutoCloseable {
   private volatile boolean stopped;
   private volatile SQLException failure;
 
-  private ActiveProviderWatcher(Path database) {
+  private ActiveProviderWatcher(TestDatabase database) {
     this.thread = new Thread(() -> watch(database), "active-provider-watcher");
     thread.setDaemon(true);
   }
 
   /**
-   * @param database the database file to watch
+   * @param database the database to watch
    * @return the running watcher
    */
-  public static ActiveProviderWatcher start(Path database) {
+  public static ActiveProviderWatcher start(TestDatabase database) {
     ActiveProviderWatcher watcher = new ActiveProviderWatcher(database);
     watcher.thread.start();
     return watcher;
   }
 
-  private void watch(Path database) {
-    try (Connection connection = DriverManager.getConnection("jdbc:sqlite:" + database)) {
+  private void watch(TestDatabase database) {
+    try (Connection connection = database.connect()) {
       while (!stopped) {
         if (!Invariant.read(connection).holds()) {
           violations.incrementAndGet();

@@ -5,24 +5,37 @@ import dev.settingsguard.locking.Strategy;
 import java.nio.file.Path;
 import java.time.Duration;
 
-/** The strategy configurations every concurrency test runs against. */
+/**
+ * The strategy configurations every concurrency test runs against, each as the backends that have
+ * it spell it: {@link #DEFAULT} is {@code JVM_LOCK + SQLITE_IMMEDIATE} on SQLite and {@code
+ * JVM_LOCK + POSTGRES_ADVISORY_LOCK} on PostgreSQL.
+ */
 public enum Chain {
-  NONE(false, Strategy.NONE),
-  JVM_LOCK(true, Strategy.JVM_LOCK),
-  FILE_LOCK(true, Strategy.FILE_LOCK),
-  SQLITE_IMMEDIATE(true, Strategy.SQLITE_IMMEDIATE),
-  DEFAULT(true, Strategy.JVM_LOCK, Strategy.SQLITE_IMMEDIATE),
-  ALL(true, Strategy.JVM_LOCK, Strategy.FILE_LOCK, Strategy.SQLITE_IMMEDIATE);
+  NONE(false, new Strategy[] {Strategy.NONE}, new Strategy[] {Strategy.NONE}),
+  JVM_LOCK(true, new Strategy[] {Strategy.JVM_LOCK}, new Strategy[] {Strategy.JVM_LOCK}),
+  FILE_LOCK(true, new Strategy[] {Strategy.FILE_LOCK}, null),
+  SQLITE_IMMEDIATE(true, new Strategy[] {Strategy.SQLITE_IMMEDIATE}, null),
+  POSTGRES_ADVISORY_LOCK(true, null, new Strategy[] {Strategy.POSTGRES_ADVISORY_LOCK}),
+  DEFAULT(
+      true,
+      new Strategy[] {Strategy.JVM_LOCK, Strategy.SQLITE_IMMEDIATE},
+      new Strategy[] {Strategy.JVM_LOCK, Strategy.POSTGRES_ADVISORY_LOCK}),
+  ALL(
+      true,
+      new Strategy[] {Strategy.JVM_LOCK, Strategy.FILE_LOCK, Strategy.SQLITE_IMMEDIATE},
+      null);
 
   /** Long enough that a test never sees a busy error from waiting behind its own threads. */
   public static final Duration TEST_LOCK_TIMEOUT = Duration.ofSeconds(20);
 
   private final boolean safe;
-  private final Strategy[] strategies;
+  private final Strategy[] onSqlite;
+  private final Strategy[] onPostgres;
 
-  Chain(boolean safe, Strategy... strategies) {
+  Chain(boolean safe, Strategy[] onSqlite, Strategy[] onPostgres) {
     this.safe = safe;
-    this.strategies = strategies;
+    this.onSqlite = onSqlite;
+    this.onPostgres = onPostgres;
   }
 
   /**
@@ -33,7 +46,27 @@ public enum Chain {
   }
 
   /**
-   * @param database the database file
+   * @param backend a backend
+   * @return whether the backend has this chain
+   */
+  public boolean supports(Backend backend) {
+    return (backend == Backend.SQLITE ? onSqlite : onPostgres) != null;
+  }
+
+  /**
+   * @param backend a backend that has this chain
+   * @return the chain's strategies there
+   */
+  public Strategy[] strategies(Backend backend) {
+    Strategy[] strategies = backend == Backend.SQLITE ? onSqlite : onPostgres;
+    if (strategies == null) {
+      throw new IllegalArgumentException(this + " is not a chain of " + backend);
+    }
+    return strategies.clone();
+  }
+
+  /**
+   * @param database the SQLite database file
    * @return the configuration of this chain on that file
    */
   public SettingsConfig config(Path database) {
@@ -41,15 +74,11 @@ public enum Chain {
   }
 
   /**
-   * @param database the database file
+   * @param database the SQLite database file
    * @param lockTimeout the bound on each wait for a lock
    * @return the configuration of this chain on that file with that timeout
    */
   public SettingsConfig config(Path database, Duration lockTimeout) {
-    return SettingsConfig.builder()
-        .database(database)
-        .strategies(strategies)
-        .lockTimeout(lockTimeout)
-        .build();
+    return TestDatabase.sqlite(database).config(this, lockTimeout);
   }
 }

@@ -8,7 +8,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 
 /**
- * Reads the provider invariant straight from the database file with plain JDBC, independent of the
+ * Reads the provider invariant straight from the database with plain JDBC, independent of the
  * library under test: if at least one provider exists, exactly one is active; if none, none.
  */
 public final class Invariant {
@@ -30,7 +30,15 @@ public final class Invariant {
    * @return the counts in the latest committed snapshot
    */
   public static Counts read(Path database) {
-    try (Connection connection = DriverManager.getConnection("jdbc:sqlite:" + database)) {
+    return read(TestDatabase.sqlite(database));
+  }
+
+  /**
+   * @param database a test database of either backend
+   * @return the counts in the latest committed snapshot
+   */
+  public static Counts read(TestDatabase database) {
+    try (Connection connection = database.connect()) {
       return read(connection);
     } catch (SQLException failure) {
       throw new IllegalStateException("cannot read " + database, failure);

@@ -2,7 +2,6 @@ package dev.settingsguard.tests.support;
 
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -26,6 +25,15 @@ public final class StoredRows {
    * @return the value of every row with that key (the primary key allows at most one)
    */
   public static List<String> settingValues(Path database, String key) {
+    return settingValues(TestDatabase.sqlite(database), key);
+  }
+
+  /**
+   * @param database a database of either backend
+   * @param key a setting key
+   * @return the value of every row with that key (the primary key allows at most one)
+   */
+  public static List<String> settingValues(TestDatabase database, String key) {
     return query(database, "SELECT value FROM settings WHERE key = ?", rs -> rs.getString(1), key);
   }
 
@@ -35,6 +43,15 @@ public final class StoredRows {
    * @return every provider row with that name (the unique constraint allows at most one)
    */
   public static List<ProviderRow> providersNamed(Path database, String name) {
+    return providersNamed(TestDatabase.sqlite(database), name);
+  }
+
+  /**
+   * @param database a database of either backend
+   * @param name a provider name
+   * @return every provider row with that name (the unique constraint allows at most one)
+   */
+  public static List<ProviderRow> providersNamed(TestDatabase database, String name) {
     return query(
         database,
         "SELECT id, provider_name, api_key, model, is_active FROM ai_providers"
@@ -48,6 +65,14 @@ public final class StoredRows {
    * @return every provider row, ordered by id
    */
   public static List<ProviderRow> providers(Path database) {
+    return providers(TestDatabase.sqlite(database));
+  }
+
+  /**
+   * @param database a database of either backend
+   * @return every provider row, ordered by id
+   */
+  public static List<ProviderRow> providers(TestDatabase database) {
     return query(
         database,
         "SELECT id, provider_name, api_key, model, is_active FROM ai_providers ORDER BY id",
@@ -64,8 +89,8 @@ public final class StoredRows {
   }
 
   private static <T> List<T> query(
-      Path database, String sql, RowMapper<T> mapper, String... arguments) {
-    try (Connection connection = DriverManager.getConnection("jdbc:sqlite:" + database);
+      TestDatabase database, String sql, RowMapper<T> mapper, String... arguments) {
+    try (Connection connection = database.connect();
         PreparedStatement statement = connection.prepareStatement(sql)) {
       for (int i = 0; i < arguments.length; i++) {
         statement.setString(i + 1, arguments[i]);

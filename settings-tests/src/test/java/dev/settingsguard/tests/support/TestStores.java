@@ -1,8 +1,8 @@
 package dev.settingsguard.tests.support;
 
 import dev.settingsguard.core.SettingsStore;
+import dev.settingsguard.jdbi.Database;
 import dev.settingsguard.jdbi.JdbiSettingsStore;
-import dev.settingsguard.jdbi.sqlite.SqliteDatabase;
 import dev.settingsguard.locking.SettingsConfig;
 import dev.settingsguard.locking.SettingsStores;
 import java.nio.file.Path;
@@ -28,22 +28,37 @@ public final class TestStores {
    * @return the store
    */
   public static SettingsStore openWithSlowSteps(Chain chain, Path database) {
-    return openWithSqlLogger(chain.config(database), new PauseAfterEachStatement());
+    return openWithSlowSteps(chain, TestDatabase.sqlite(database));
   }
 
   /**
-   * Opens the configuration's store with a {@link SqlLogger} that sees each of its SQL steps (not
-   * the transactions' own statements), to act between them.
+   * As {@link #openWithSlowSteps(Chain, Path)}, on a database of either backend.
+   *
+   * @param chain the strategies
+   * @param database the database
+   * @return the store
+   */
+  public static SettingsStore openWithSlowSteps(Chain chain, TestDatabase database) {
+    return openWithSqlLogger(database, database.config(chain), new PauseAfterEachStatement());
+  }
+
+  /**
+   * Opens the SQLite configuration's store with a {@link SqlLogger} that sees each of its SQL steps
+   * (not the transactions' own statements), to act between them.
    *
    * @param config the database, the strategies and the lock timeout
    * @param logger called around every step
    * @return the store
    */
   public static SettingsStore openWithSqlLogger(SettingsConfig config, SqlLogger logger) {
-    SqliteDatabase sqlite =
-        SqliteDatabase.open(config.database(), config.synchronous(), config.lockTimeout());
-    sqlite.setSqlLogger(logger);
-    return SettingsStores.decorate(new JdbiSettingsStore(sqlite), config);
+    return openWithSqlLogger(TestDatabase.sqlite(config.database()), config, logger);
+  }
+
+  private static SettingsStore openWithSqlLogger(
+      TestDatabase database, SettingsConfig config, SqlLogger logger) {
+    Database opened = database.open(config.lockTimeout());
+    opened.setSqlLogger(logger);
+    return SettingsStores.decorate(new JdbiSettingsStore(opened), config);
   }
 
   /**
@@ -53,6 +68,15 @@ public final class TestStores {
    */
   public static SettingsStore open(Chain chain, Path database) {
     return SettingsStores.open(chain.config(database));
+  }
+
+  /**
+   * @param chain the strategies
+   * @param database a database of either backend
+   * @return the store, exactly as an application would open it
+   */
+  public static SettingsStore open(Chain chain, TestDatabase database) {
+    return SettingsStores.open(database.config(chain));
   }
 
   /**

@@ -1,6 +1,5 @@
 package dev.settingsguard.tests.support;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -12,12 +11,12 @@ import java.util.function.IntConsumer;
  */
 public final class WatchedRounds implements AutoCloseable {
 
-  private final Path database;
+  private final TestDatabase database;
   private final ActiveProviderWatcher watcher;
   private final List<Throwable> failures = new ArrayList<>();
   private int unfinished;
 
-  private WatchedRounds(Path database) {
+  private WatchedRounds(TestDatabase database) {
     this.database = database;
     this.watcher = ActiveProviderWatcher.start(database);
   }
@@ -26,7 +25,7 @@ public final class WatchedRounds implements AutoCloseable {
    * @param database the database the rounds write and the watcher reads
    * @return the rounds, with the watcher running
    */
-  public static WatchedRounds start(Path database) {
+  public static WatchedRounds start(TestDatabase database) {
     return new WatchedRounds(database);
   }
 

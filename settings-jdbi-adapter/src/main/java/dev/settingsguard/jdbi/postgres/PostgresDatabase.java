@@ -1,0 +1,339 @@
+package dev.settingsguard.jdbi.postgres;
+
+import dev.settingsguard.core.SettingsException;
+import dev.settingsguard.core.SettingsStorageException;
+import dev.settingsguard.jdbi.Database;
+import dev.settingsguard.jdbi.TransactionMode;
+import dev.settingsguard.jdbi.postgres.internal.OwnedPool;
+import dev.settingsguard.jdbi.postgres.internal.PostgresErrors;
+import dev.settingsguard.jdbi.postgres.internal.PostgresSchema;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.function.Supplier;
+import javax.sql.DataSource;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.HandleCallback;
+import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.statement.Query;
+import org.jdbi.v3.core.statement.SqlLogger;
+
+/**
+ * One PostgreSQL database, shared by applications on any number of machines: the library's tables
+ * in the connection's current schema, a connection pool, and the transactions that decorators open
+ * around whole operations.
+ *
+ * <p>Every transaction first sets, for itself only, {@code lock_timeout} to the lock timeout (so
+ * every lock wait, the advisory lock's and a row's alike, ends in {@code SettingsBusyException})
+ * and {@code idle_in_transaction_session_timeout} (so a client that stops mid-transaction cannot
+ * hold the lock for ever). In {@link TransactionMode#EXCLUSIVE} mode ({@code
+ * POSTGRES_ADVISORY_LOCK}) the same statement takes the schema's transaction-scoped advisory lock,
+ * which excludes every other writer that takes it, on any machine, until commit or rollback; the
+ * server releases it when a client dies. Transactions are {@code READ COMMITTED}, so each statement
+ * after the lock sees every commit made before it was granted.
+ */
+public final class PostgresDatabase extends Database {
+
+  /** The upper half of the advisory-lock keys: "SG" and a marker of the writers' lock. */
+  private static final long WRITERS_LOCK_PREFIX = 0x5347_5752L << 32;
+
+  private static final long MIGRATION_LOCK_PREFIX = 0x5347_4d49L << 32;
+
+  private final String name;
+  private final Identity identity;
+  private final Duration lockTimeout;
+  private final DataSource ownedPool; // null when the application's data source is used
+  private final Jdbi jdbi;
+  private final long writersLock;
+  private final ThreadLocal<TransactionState> transaction =
+      ThreadLocal.withInitial(() -> TransactionState.NONE);
+
+  private PostgresDatabase(
+      Identity identity, Duration lockTimeout, DataSource ownedPool, Jdbi jdbi) {
+    this.identity = identity;
+    this.name = identity.toString();
+    this.lockTimeout = lockTimeout;
+    this.ownedPool = ownedPool;
+    this.jdbi = jdbi;
+    this.writersLock = WRITERS_LOCK_PREFIX | (identity.schema().hashCode() & 0xffff_ffffL);
+  }
+
+  /**
+   * Opens a pool of its own on the URL and migrates the schema; the pool closes with the database.
+   *
+   * @param jdbcUrl a pgjdbc URL, e.g. {@code jdbc:postgresql://db:5432/app?user=app&password=…};
+   *     {@code currentSchema} selects a schema other than the user's default
+   * @param lockTimeout the bound on every wait for a lock or a connection
+   * @return the open database
+   * @throws IllegalStateException if pgjdbc or HikariCP is not on the class path, naming it
+   * @throws SettingsStorageException if the server cannot be reached in time or the schema is newer
+   *     than this library's; the message never holds the password
+   */
+  public static PostgresDatabase open(String jdbcUrl, Duration lockTimeout) {
+    Objects.requireNonNull(jdbcUrl, "jdbcUrl");
+    Objects.requireNonNull(lockTimeout, "lockTimeout");
+    requireOnClassPath("org.postgresql.Driver", "org.postgresql:postgresql");
+    requireOnClassPath("com.zaxxer.hikari.HikariDataSource", "com.zaxxer:HikariCP");
+    String redacted = redact(jdbcUrl);
+    DataSource pool = OwnedPool.open(jdbcUrl, redacted, lockTimeout);
+    try {
+      return open(pool, pool, redacted, lockTimeout);
+    } catch (RuntimeException failure) {
+      OwnedPool.close(pool);
+      throw failure;
+    }
+  }
+
+  /**
+   * Uses the application's data source, which the database never closes, and migrates the schema.
+   * Its own settings bound the waits for a connection and for the server's answers.
+   *
+   * @param dataSource connections to a PostgreSQL database
+   * @param lockTimeout the bound on every wait for a lock
+   * @return the open database
+   * @throws SettingsStorageException if no connection can be had or the schema is newer than this
+   *     library's
+   */
+  public static PostgresDatabase open(DataSource dataSource, Duration lockTimeout) {
+    Objects.requireNonNull(dataSource, "dataSource");
+    Objects.requireNonNull(lockTimeout, "lockTimeout");
+    return open(
+        dataSource, null, "data source " + dataSource.getClass().getSimpleName(), lockTimeout);
+  }
+
+  private static PostgresDatabase open(
+      DataSource dataSource, DataSource ownedPool, String displayName, Duration lockTimeout) {
+    Jdbi jdbi = Jdbi.create(dataSource);
+    try (Handle handle = jdbi.open()) {
+      Identity identity =
+          handle
+              .createQuery(
+                  "SELECT coalesce(host(inet_server_addr()), 'local socket') AS host,"
+                      + " coalesce(inet_server_port(), 0) AS port, current_database() AS database,"
+                      + " current_schema() AS schema")
+              .map(
+                  (rs, ctx) ->
+                      new Identity(
+                          rs.getString("host"),
+                          rs.getInt("port"),
+                          rs.getString("database"),
+                          rs.getString("schema")))
+              .one();
+      if (identity.schema() == null) {
+        throw new SettingsStorageException(
+            "Cannot open settings database "
+                + displayName
+                + ": no schema of its search_path exists; create one or set currentSchema",
+            null);
+      }
+      PostgresSchema.migrate(
+          handle,
+          identity.toString(),
+          MIGRATION_LOCK_PREFIX | (identity.schema().hashCode() & 0xffff_ffffL));
+      return new PostgresDatabase(identity, lockTimeout, ownedPool, jdbi);
+    } catch (SettingsException failure) {
+      throw failure;
+    } catch (RuntimeException failure) {
+      SettingsException translated = PostgresErrors.translate(failure, displayName, lockTimeout);
+      throw new SettingsStorageException(
+          "Cannot open settings database " + displayName + ": " + translated.getMessage(), null);
+    }
+  }
+
+  /** The URL without the value of a {@code password} parameter. */
+  static String redact(String jdbcUrl) {
+    return jdbcUrl.replaceAll("(?i)([?&;]password=)[^&;]*", "$1***");
+  }
+
+  private static void requireOnClassPath(String className, String artifact) {
+    try {
+      Class.forName(className, false, PostgresDatabase.class.getClassLoader());
+    } catch (ClassNotFoundException missing) {
+      throw new IllegalStateException(
+          "The PostgreSQL backend needs "
+              + artifact
+              + " on the class path: add it as a dependency");
+    }
+  }
+
+  /**
+   * @return the server's address and port, the database and the schema, as the server sees them:
+   *     two URLs that reach the same schema give equal identities
+   */
+  @Override
+  public Object identity() {
+    return identity;
+  }
+
+  @Override
+  public String name() {
+    return name;
+  }
+
+  /** {@code PostgresAdvisoryLock} or {@code PostgresTransaction}. */
+  @Override
+  public String describe(TransactionMode mode) {
+    return mode == TransactionMode.EXCLUSIVE ? "PostgresAdvisoryLock" : "PostgresTransaction";
+  }
+
+  @Override
+  public void setSqlLogger(SqlLogger logger) {
+    jdbi.setSqlLogger(logger);
+  }
+
+  @Override
+  protected <R> R withHandle(HandleCallback<R, RuntimeException> step) {
+    try {
+      return jdbi.withHandle(step);
+    } catch (RuntimeException failure) {
+      throw PostgresErrors.translate(failure, name, lockTimeout);
+    }
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * @throws SettingsStorageException saying the outcome is unknown if the connection was lost
+   *     during {@code COMMIT}
+   */
+  @Override
+  public <R> R inTransaction(TransactionMode mode, Supplier<R> work) {
+    switch (transaction.get()) {
+      case OPEN:
+        return inSavepoint(work);
+      case ROLLED_BACK:
+        throw new SettingsStorageException(
+            "The enclosing transaction on " + name + " was rolled back after a failure", null);
+      default:
+        break;
+    }
+    return withHandle(
+        handle -> {
+          handle.begin();
+          transaction.set(TransactionState.OPEN);
+          try {
+            beginWrite(handle, mode);
+            R result = work.get();
+            if (transaction.get() == TransactionState.ROLLED_BACK) {
+              throw new SettingsStorageException(
+                  "A write in a transaction on " + name + " could not be undone on its own", null);
+            }
+            commit(handle);
+            return result;
+          } catch (RuntimeException | Error failure) {
+            rollback(handle, failure);
+            throw failure;
+          } finally {
+            transaction.set(TransactionState.NONE);
+          }
+        });
+  }
+
+  /** One statement, one round trip: the transaction's bounds and, if exclusive, the lock. */
+  private void beginWrite(Handle handle, TransactionMode mode) {
+    String bounds =
+        "SELECT set_config('lock_timeout', :timeout, true),"
+            + " set_config('idle_in_transaction_session_timeout', :timeout, true)";
+    Query begin =
+        mode == TransactionMode.EXCLUSIVE
+            ? handle
+                .createQuery(bounds + ", pg_advisory_xact_lock(:lock)::text")
+                .bind("lock", writersLock)
+            : handle.createQuery(bounds);
+    begin.bind("timeout", Math.max(1, lockTimeout.toMillis()) + "ms").mapTo(String.class).one();
+  }
+
+  private void commit(Handle handle) {
+    try {
+      handle.commit();
+    } catch (RuntimeException failure) {
+      if (PostgresErrors.isConnectionLost(PostgresErrors.sqlState(failure))) {
+        throw new SettingsStorageException(
+            "Lost the connection to settings database "
+                + name
+                + " during COMMIT: the write may or may not have been committed; read to find out",
+            null);
+      }
+      throw failure;
+    }
+  }
+
+  private void rollback(Handle handle, Throwable failure) {
+    try {
+      handle.rollback();
+    } catch (RuntimeException rollbackFailure) {
+      if (!PostgresErrors.isConnectionLost(PostgresErrors.sqlState(rollbackFailure))) {
+        // A lost connection has rolled the transaction back on the server already.
+        failure.addSuppressed(PostgresErrors.translate(rollbackFailure, name, lockTimeout));
+      }
+    }
+  }
+
+  /**
+   * A failed operation inside an open transaction is undone to its savepoint and the transaction
+   * goes on; if even that fails (the connection is gone), the state says so and the enclosing
+   * transaction rolls back instead of committing. Savepoints are plain SQL, not Jdbi's, which keeps
+   * one savepoint per name: nested operations reuse the name, and PostgreSQL stacks them.
+   */
+  private <R> R inSavepoint(Supplier<R> work) {
+    return withHandle(
+        handle -> {
+          control(handle, "SAVEPOINT operation");
+          try {
+            R result = work.get();
+            control(handle, "RELEASE SAVEPOINT operation");
+            return result;
+          } catch (RuntimeException | Error failure) {
+            try {
+              control(handle, "ROLLBACK TO SAVEPOINT operation");
+              control(handle, "RELEASE SAVEPOINT operation");
+            } catch (RuntimeException undoFailure) {
+              transaction.set(TransactionState.ROLLED_BACK);
+              if (!PostgresErrors.isConnectionLost(PostgresErrors.sqlState(undoFailure))) {
+                failure.addSuppressed(undoFailure);
+              }
+            }
+            throw failure;
+          }
+        });
+  }
+
+  /** Runs a transaction's own statement on the handle's connection, past Jdbi and its logger. */
+  private void control(Handle handle, String sql) {
+    try (Statement statement = handle.getConnection().createStatement()) {
+      statement.execute(sql);
+    } catch (SQLException failure) {
+      throw PostgresErrors.translate(failure, name, lockTimeout);
+    }
+  }
+
+  /** Closes the pool it opened; the application's data source is left open. Idempotent. */
+  @Override
+  public void close() {
+    if (ownedPool != null) {
+      OwnedPool.close(ownedPool);
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "PostgresDatabase[" + name + "]";
+  }
+
+  /** The schema as the server names it; equal for every URL that reaches it. */
+  private record Identity(String host, int port, String database, String schema) {
+    @Override
+    public String toString() {
+      return "postgresql://" + host + ":" + port + "/" + database + " (schema " + schema + ")";
+    }
+  }
+
+  /** Where this thread is with respect to {@link #inTransaction}. */
+  private enum TransactionState {
+    NONE,
+    OPEN,
+    /** Open as far as the callers know, but no longer usable after a failure. */
+    ROLLED_BACK
+  }
+}
