@@ -8,6 +8,7 @@ import dev.settingsguard.core.ApiKey;
 import dev.settingsguard.core.InvalidInputException;
 import dev.settingsguard.core.Setting;
 import dev.settingsguard.core.SettingsStore;
+import dev.settingsguard.tests.support.Backend;
 import dev.settingsguard.tests.support.Chain;
 import dev.settingsguard.tests.support.TestStores;
 import java.nio.file.Path;
@@ -19,6 +20,9 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * One test per input rule: the bad input is refused with {@link InvalidInputException} naming the
@@ -26,7 +30,11 @@ import org.junit.jupiter.api.io.TempDir;
  * accepted, so a rule that is too strict fails too.
  */
 @Timeout(30)
+@ParameterizedClass(name = "{0}")
+@EnumSource(Backend.class)
 class InputRulesTest {
+
+  @Parameter Backend backend;
 
   private static final String UNPAIRED_HIGH = "ab\uD83Dcd";
   private static final String UNPAIRED_LOW = "ab\uDE00cd";
@@ -38,7 +46,7 @@ class InputRulesTest {
 
   @BeforeEach
   void openWithExistingData() {
-    store = TestStores.open(Chain.DEFAULT, dir.resolve("s.db"));
+    store = TestStores.open(Chain.DEFAULT, backend.newDatabase(dir));
     store.setSetting("existing", "value");
     store.addAiProvider("existing", ApiKey.of("sk-existing-000000"), "m");
     settingsBefore = store.listSettings();

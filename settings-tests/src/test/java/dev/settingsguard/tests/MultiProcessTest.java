@@ -3,6 +3,7 @@ package dev.settingsguard.tests;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.settingsguard.tests.support.ActiveProviderWatcher;
+import dev.settingsguard.tests.support.Backend;
 import dev.settingsguard.tests.support.Chain;
 import dev.settingsguard.tests.support.ChildProcess;
 import dev.settingsguard.tests.support.Invariant;
@@ -12,26 +13,31 @@ import dev.settingsguard.tests.support.WriterProcess;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Four real JVMs write to one database file at once ({@link WriterProcess}: activations, adds,
- * settings), released together once all have opened it, while this JVM watches the invariant with
- * plain JDBC.
+ * Four real JVMs write to one database at once (on PostgreSQL each stands for a machine) ({@link
+ * WriterProcess}: activations, adds, settings), released together once all have opened it, while
+ * this JVM watches the invariant with plain JDBC.
  */
 class MultiProcessTest {
 
   private static final int PROCESSES = 4;
   private static final int THREADS_PER_PROCESS = 2;
+  private static final int MACHINE_THREADS = 16;
   private static final int OPERATIONS_PER_THREAD = 50;
   private static final int SEEDED_PROVIDERS = 6;
   private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
@@ -46,10 +52,26 @@ class MultiProcessTest {
   @Timeout(value = 180, unit = TimeUnit.SECONDS)
   void keepsTheInvariantWithNoFailedOperationWhenFourProcessesWrite(Chain chain, @TempDir Path dir)
       throws Exception {
-    Run run = runWriterProcesses(chain, dir.resolve("settings.db"));
+    Run run = runWriterProcesses(chain, Backend.SQLITE.newDatabase(dir), THREADS_PER_PROCESS);
 
     assertThat(run.failuresByType).as("failed operations in the children").isEmpty();
     assertThat(run.ok).isEqualTo(PROCESSES * THREADS_PER_PROCESS * OPERATIONS_PER_THREAD);
+    assertThat(run.violations).as("snapshots with zero or two active providers").isZero();
+    assertThat(run.finalCounts.holds()).as("invariant at the end: %s", run.finalCounts).isTrue();
+  }
+
+  /** Each JVM stands for a machine: four of them, sixteen writer threads each, on one database. */
+  @ParameterizedTest
+  @EnumSource(
+      value = Chain.class,
+      names = {"POSTGRES_ADVISORY_LOCK", "DEFAULT"})
+  @Timeout(value = 180, unit = TimeUnit.SECONDS)
+  void keepsTheInvariantWithNoFailedOperationWhenFourMachinesOfSixteenThreadsWrite(
+      Chain chain, @TempDir Path dir) throws Exception {
+    Run run = runWriterProcesses(chain, Backend.POSTGRES.newDatabase(dir), MACHINE_THREADS);
+
+    assertThat(run.failuresByType).as("failed operations in the children").isEmpty();
+    assertThat(run.ok).isEqualTo(PROCESSES * MACHINE_THREADS * OPERATIONS_PER_THREAD);
     assertThat(run.violations).as("snapshots with zero or two active providers").isZero();
     assertThat(run.finalCounts.holds()).as("invariant at the end: %s", run.finalCounts).isTrue();
   }
@@ -64,7 +86,7 @@ class MultiProcessTest {
   @Timeout(value = 180, unit = TimeUnit.SECONDS)
   void loseWritesToBusyErrorsButKeepTheInvariantWhenOnlyTheJvmLockGuardsFourProcesses(
       Chain chain, @TempDir Path dir) throws Exception {
-    Run run = runWriterProcesses(chain, dir.resolve("settings.db"));
+    Run run = runWriterProcesses(chain, Backend.SQLITE.newDatabase(dir), THREADS_PER_PROCESS);
 
     assertThat(run.failuresByType)
         .as("across processes the JVM lock alone shows its documented limit")
@@ -74,19 +96,41 @@ class MultiProcessTest {
     assertThat(run.finalCounts.holds()).as("invariant at the end: %s", run.finalCounts).isTrue();
   }
 
+  /**
+   * On PostgreSQL, JVM_LOCK alone runs each operation in one READ COMMITTED transaction: atomic, so
+   * no reader sees zero or two active providers, but two machines' operations collide on the unique
+   * indexes (the single active provider, the name, the setting key) and one of them fails.
+   */
   @ParameterizedTest
-  @EnumSource(value = Chain.class, names = "NONE")
+  @EnumSource(value = Chain.class, names = "JVM_LOCK")
   @Timeout(value = 180, unit = TimeUnit.SECONDS)
-  void breaksTheInvariantOrFailsWhenFourUnguardedProcessesWrite(Chain chain, @TempDir Path dir)
-      throws Exception {
-    Run run = runWriterProcesses(chain, dir.resolve("settings.db"));
+  void failWritesButKeepTheInvariantWhenOnlyTheJvmLockGuardsFourMachines(
+      Chain chain, @TempDir Path dir) throws Exception {
+    Run run = runWriterProcesses(chain, Backend.POSTGRES.newDatabase(dir), THREADS_PER_PROCESS);
+
+    assertThat(run.failed).as("across machines the JVM lock alone shows its limit").isPositive();
+    assertThat(run.violations).as("snapshots with zero or two active providers").isZero();
+    assertThat(run.finalCounts.holds()).as("invariant at the end: %s", run.finalCounts).isTrue();
+  }
+
+  @ParameterizedTest(name = "{0} {1}")
+  @MethodSource("noneOnEveryBackend")
+  @Timeout(value = 180, unit = TimeUnit.SECONDS)
+  void breaksTheInvariantOrFailsWhenFourUnguardedProcessesWrite(
+      Backend backend, Chain chain, @TempDir Path dir) throws Exception {
+    Run run = runWriterProcesses(chain, backend.newDatabase(dir), THREADS_PER_PROCESS);
 
     assertThat(run.failed + run.violations + (run.finalCounts.holds() ? 0 : 1))
         .as("the unguarded adapter must visibly break across processes: %s", run)
         .isPositive();
   }
 
-  private Run runWriterProcesses(Chain chain, Path db) throws Exception {
+  static Stream<Arguments> noneOnEveryBackend() {
+    return Arrays.stream(Backend.values()).map(backend -> Arguments.of(backend, Chain.NONE));
+  }
+
+  private Run runWriterProcesses(Chain chain, TestDatabase db, int threadsPerProcess)
+      throws Exception {
     TestStores.seedProviders(db, SEEDED_PROVIDERS);
     List<ChildProcess> children = new ArrayList<>();
     ActiveProviderWatcher watcher = null;
@@ -96,16 +140,16 @@ class MultiProcessTest {
         children.add(
             ChildProcess.start(
                 WriterProcess.class,
-                db.toString(),
+                db.toArgument(),
                 chain.name(),
-                String.valueOf(THREADS_PER_PROCESS),
+                String.valueOf(threadsPerProcess),
                 String.valueOf(OPERATIONS_PER_THREAD),
                 String.valueOf(i)));
       }
       for (ChildProcess child : children) {
         child.awaitLine("READY", START_TIMEOUT);
       }
-      watcher = ActiveProviderWatcher.start(TestDatabase.sqlite(db));
+      watcher = ActiveProviderWatcher.start(db);
       for (ChildProcess child : children) {
         child.send("GO");
       }
@@ -123,8 +167,12 @@ class MultiProcessTest {
       }
     }
     Run run = Run.parse(output, watcher.violations(), Invariant.read(db));
-    assertThat(Invariant.integrityCheck(db)).isEqualTo("ok");
-    System.out.printf("%s %s: %s%n", getClass().getSimpleName(), chain, run);
+    if (db.backend() == Backend.SQLITE) {
+      assertThat(Invariant.integrityCheck(db.file())).isEqualTo("ok");
+    }
+    System.out.printf(
+        "%s %s %s: %s (watcher: %d reads)%n",
+        getClass().getSimpleName(), db.backend(), chain, run, watcher.reads());
     return run;
   }
 

@@ -1,5 +1,6 @@
 package dev.settingsguard.jdbi.postgres;
 
+import dev.settingsguard.core.SettingsBusyException;
 import dev.settingsguard.core.SettingsException;
 import dev.settingsguard.core.SettingsStorageException;
 import dev.settingsguard.jdbi.Database;
@@ -35,17 +36,18 @@ import org.jdbi.v3.core.statement.SqlLogger;
  */
 public final class PostgresDatabase extends Database {
 
-  /** The upper half of the advisory-lock keys: "SG" and a marker of the writers' lock. */
-  private static final long WRITERS_LOCK_PREFIX = 0x5347_5752L << 32;
-
-  private static final long MIGRATION_LOCK_PREFIX = 0x5347_4d49L << 32;
+  /**
+   * The writers' advisory lock of the current schema. Spelled in SQL, so that another program that
+   * writes these tables can take the same lock in its own transactions.
+   */
+  public static final String WRITERS_LOCK =
+      "pg_advisory_xact_lock(hashtext('settings-guard writers ' || current_schema()))";
 
   private final String name;
   private final Identity identity;
   private final Duration lockTimeout;
   private final DataSource ownedPool; // null when the application's data source is used
   private final Jdbi jdbi;
-  private final long writersLock;
   private final ThreadLocal<TransactionState> transaction =
       ThreadLocal.withInitial(() -> TransactionState.NONE);
 
@@ -56,7 +58,6 @@ public final class PostgresDatabase extends Database {
     this.lockTimeout = lockTimeout;
     this.ownedPool = ownedPool;
     this.jdbi = jdbi;
-    this.writersLock = WRITERS_LOCK_PREFIX | (identity.schema().hashCode() & 0xffff_ffffL);
   }
 
   /**
@@ -127,10 +128,7 @@ public final class PostgresDatabase extends Database {
                 + ": no schema of its search_path exists; create one or set currentSchema",
             null);
       }
-      PostgresSchema.migrate(
-          handle,
-          identity.toString(),
-          MIGRATION_LOCK_PREFIX | (identity.schema().hashCode() & 0xffff_ffffL));
+      PostgresSchema.migrate(handle, identity.toString());
       return new PostgresDatabase(identity, lockTimeout, ownedPool, jdbi);
     } catch (SettingsException failure) {
       throw failure;
@@ -236,12 +234,16 @@ public final class PostgresDatabase extends Database {
         "SELECT set_config('lock_timeout', :timeout, true),"
             + " set_config('idle_in_transaction_session_timeout', :timeout, true)";
     Query begin =
-        mode == TransactionMode.EXCLUSIVE
-            ? handle
-                .createQuery(bounds + ", pg_advisory_xact_lock(:lock)::text")
-                .bind("lock", writersLock)
-            : handle.createQuery(bounds);
-    begin.bind("timeout", Math.max(1, lockTimeout.toMillis()) + "ms").mapTo(String.class).one();
+        handle.createQuery(
+            mode == TransactionMode.EXCLUSIVE ? bounds + ", " + WRITERS_LOCK + "::text" : bounds);
+    try {
+      begin.bind("timeout", Math.max(1, lockTimeout.toMillis()) + "ms").mapTo(String.class).one();
+    } catch (RuntimeException failure) {
+      if ("55P03".equals(PostgresErrors.sqlState(failure))) {
+        throw new SettingsBusyException("advisory lock of the writers of " + name, lockTimeout);
+      }
+      throw failure;
+    }
   }
 
   private void commit(Handle handle) {

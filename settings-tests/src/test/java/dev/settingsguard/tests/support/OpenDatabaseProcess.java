@@ -4,7 +4,6 @@ import dev.settingsguard.core.SettingsStore;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 
 /**
  * A child JVM that opens a database the moment it reads {@code GO} on stdin, so that several
@@ -16,16 +15,17 @@ public final class OpenDatabaseProcess {
   private OpenDatabaseProcess() {}
 
   /**
-   * @param args the database path
+   * @param args the database: a file or a PostgreSQL URL
    * @throws Exception if stdin cannot be read
    */
   public static void main(String[] args) throws Exception {
-    Path database = Path.of(args[0]);
+    TestDatabase database = TestDatabase.fromArgument(args[0]);
     BufferedReader in =
         new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
     // Load the classes an open needs before the race, so the children open together.
     Class.forName("dev.settingsguard.locking.SettingsStores");
     Class.forName("org.sqlite.JDBC");
+    Class.forName("org.postgresql.Driver");
     System.out.println("READY");
     System.out.flush();
     if (!"GO".equals(in.readLine())) {

@@ -44,6 +44,21 @@ public final class TestDatabase {
   }
 
   /**
+   * @param argument what {@link #toArgument()} gave, e.g. in a child JVM
+   * @return the test database it names
+   */
+  public static TestDatabase fromArgument(String argument) {
+    return argument.startsWith("jdbc:postgresql:") ? postgres(argument) : sqlite(Path.of(argument));
+  }
+
+  /**
+   * @return a command-line argument that names this database for {@link #fromArgument}
+   */
+  public String toArgument() {
+    return file != null ? file.toString() : jdbcUrl;
+  }
+
+  /**
    * @return the backend
    */
   public Backend backend() {

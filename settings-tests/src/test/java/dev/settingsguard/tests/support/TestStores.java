@@ -54,7 +54,15 @@ public final class TestStores {
     return openWithSqlLogger(TestDatabase.sqlite(config.database()), config, logger);
   }
 
-  private static SettingsStore openWithSqlLogger(
+  /**
+   * As {@link #openWithSqlLogger(SettingsConfig, SqlLogger)}, on a database of either backend.
+   *
+   * @param database the database
+   * @param config its configuration, with the strategies and the lock timeout
+   * @param logger called around every step
+   * @return the store
+   */
+  public static SettingsStore openWithSqlLogger(
       TestDatabase database, SettingsConfig config, SqlLogger logger) {
     Database opened = database.open(config.lockTimeout());
     opened.setSqlLogger(logger);
@@ -87,6 +95,16 @@ public final class TestStores {
    * @param count how many providers to add
    */
   public static void seedProviders(Path database, int count) {
+    seedProviders(TestDatabase.sqlite(database), count);
+  }
+
+  /**
+   * As {@link #seedProviders(Path, int)}, on a database of either backend.
+   *
+   * @param database the database
+   * @param count how many providers to add
+   */
+  public static void seedProviders(TestDatabase database, int count) {
     try (SettingsStore seed = open(Chain.DEFAULT, database)) {
       for (int i = 0; i < count; i++) {
         seed.addAiProvider("seeded-" + i, null, null);

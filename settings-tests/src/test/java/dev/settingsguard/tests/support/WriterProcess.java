@@ -3,7 +3,6 @@ package dev.settingsguard.tests.support;
 import dev.settingsguard.core.AiProvider;
 import dev.settingsguard.core.ApiKey;
 import dev.settingsguard.core.SettingsStore;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -21,17 +20,17 @@ import java.util.concurrent.atomic.AtomicInteger;
  * failed=M} and one {@code FAILURE <type> x<count> (slowest after <ms> ms): <first message>} line
  * per exception type.
  *
- * <p>Arguments: database file, {@link Chain} name, threads, operations per thread, child index. The
- * store is opened with slow steps ({@link TestStores#openWithSlowSteps}), as in the thread tests.
- * Half the operations activate a random existing provider, a quarter add (or update) one of three
- * providers named after this child, a quarter set one shared setting.
+ * <p>Arguments: database (a file or a PostgreSQL URL), {@link Chain} name, threads, operations per
+ * thread, child index. The store is opened with slow steps ({@link TestStores#openWithSlowSteps}),
+ * as in the thread tests. Half the operations activate a random existing provider, a quarter add
+ * (or update) one of three providers named after this child, a quarter set one shared setting.
  */
 public final class WriterProcess {
 
   private WriterProcess() {}
 
   public static void main(String[] args) throws Exception {
-    Path database = Path.of(args[0]);
+    TestDatabase database = TestDatabase.fromArgument(args[0]);
     Chain chain = Chain.valueOf(args[1]);
     int threads = Integer.parseInt(args[2]);
     int operations = Integer.parseInt(args[3]);

@@ -7,9 +7,10 @@ import javax.sql.DataSource;
 
 /**
  * The small HikariCP pool a store opens for itself from a JDBC URL, with every wait bounded: for a
- * pooled connection and for a new one, for the server's answer on an open connection (above the
- * lock timeout, so that a lock wait ends in {@code lock_timeout} first), and TCP keepalive for a
- * peer that vanished. Referenced only once HikariCP is known to be on the class path.
+ * pooled connection and for a new one, for a lock ({@code lock_timeout} for every statement), for
+ * the server's answer on an open connection (above the lock timeout, so that a lock wait ends in
+ * {@code lock_timeout} first), and TCP keepalive for a peer that vanished. Referenced only once
+ * HikariCP is known to be on the class path.
  */
 public final class OwnedPool {
 
@@ -39,6 +40,12 @@ public final class OwnedPool {
     config.addDataSourceProperty("loginTimeout", lockSeconds);
     config.addDataSourceProperty("socketTimeout", 2 * lockSeconds + 5);
     config.addDataSourceProperty("tcpKeepAlive", true);
+    // Every statement, a read too, waits for a row's or a table's lock at most the lock timeout;
+    // a session that stops inside a transaction is ended rather than holding its locks.
+    long lockMillis = Math.max(1, lockTimeout.toMillis());
+    config.addDataSourceProperty(
+        "options",
+        "-c lock_timeout=" + lockMillis + " -c idle_in_transaction_session_timeout=" + lockMillis);
     // The server's detail lines name a failing row's values; the library never shows them.
     config.addDataSourceProperty("logServerErrorDetail", false);
     return new HikariDataSource(config);

@@ -45,7 +45,8 @@ public final class PostgresErrors {
     SQLException sql = findSqlCause(failure);
     String state = sql == null ? null : sql.getSQLState();
     if ("55P03".equals(state)) {
-      return new SettingsBusyException("lock on " + database, lockTimeout);
+      // The writers' advisory lock is named where it is taken; this is a row's or a table's.
+      return new SettingsBusyException("row or table lock on " + database, lockTimeout);
     }
     if ("40001".equals(state) || "40P01".equals(state)) {
       return new SettingsBusyException(

@@ -53,16 +53,16 @@ public final class PostgresSchema {
    *
    * @param handle a handle outside any transaction
    * @param database the database's name, for messages
-   * @param lockKey the advisory lock that migrations of this schema take
    * @throws SettingsStorageException if the schema is newer than this library's
    */
-  public static void migrate(Handle handle, String database, long lockKey) {
+  public static void migrate(Handle handle, String database) {
     if (version(handle, database) == VERSION) {
       return;
     }
     handle.useTransaction(
         transaction -> {
-          transaction.execute("SELECT pg_advisory_xact_lock(?)", lockKey);
+          transaction.execute(
+              "SELECT pg_advisory_xact_lock(hashtext('settings-guard migration ' || current_schema()))");
           transaction.execute(
               "CREATE TABLE IF NOT EXISTS "
                   + VERSION_TABLE

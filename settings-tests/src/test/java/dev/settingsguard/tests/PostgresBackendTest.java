@@ -1,0 +1,223 @@
+package dev.settingsguard.tests;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
+
+import dev.settingsguard.core.SettingsBusyException;
+import dev.settingsguard.core.SettingsStorageException;
+import dev.settingsguard.core.SettingsStore;
+import dev.settingsguard.jdbi.postgres.PostgresDatabase;
+import dev.settingsguard.locking.SettingsConfig;
+import dev.settingsguard.locking.SettingsStores;
+import dev.settingsguard.tests.support.Backend;
+import dev.settingsguard.tests.support.Chain;
+import dev.settingsguard.tests.support.Invariant;
+import dev.settingsguard.tests.support.TestDatabase;
+import dev.settingsguard.tests.support.TestStores;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.jdbi.v3.core.statement.SqlLogger;
+import org.jdbi.v3.core.statement.StatementContext;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * What only PostgreSQL has: the writers' advisory lock and the server's row and table locks, each
+ * bounded by the lock timeout; foreign clients such as {@code psql}; passwords in URLs; and the
+ * round trips a write costs.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class PostgresBackendTest {
+
+  private static final Duration LOCK_TIMEOUT = Duration.ofMillis(700);
+  private static final Duration MARGIN = Duration.ofMillis(1500);
+
+  @TempDir Path dir;
+
+  @Test
+  void aForeignSessionHoldingTheWritersAdvisoryLockMakesAWriteBusyAfterTheLockTimeout()
+      throws Exception {
+    TestDatabase db = Backend.POSTGRES.newDatabase(dir);
+    TestStores.seedProviders(db, 2);
+    try (SettingsStore store = SettingsStores.open(db.config(Chain.DEFAULT, LOCK_TIMEOUT));
+        Connection foreign = db.connect();
+        Statement sql = foreign.createStatement()) {
+      foreign.setAutoCommit(false);
+      sql.execute("SELECT " + PostgresDatabase.WRITERS_LOCK);
+
+      long start = System.nanoTime();
+      assertThatThrownBy(() -> store.setActiveProvider(2))
+          .isInstanceOfSatisfying(
+              SettingsBusyException.class,
+              busy -> {
+                assertThat(busy.resource()).startsWith("advisory lock of the writers of ");
+                assertThat(busy.waited()).isEqualTo(LOCK_TIMEOUT);
+              });
+      Duration waited = Duration.ofNanos(System.nanoTime() - start);
+      assertThat(waited).isBetween(LOCK_TIMEOUT.minusMillis(50), LOCK_TIMEOUT.plus(MARGIN));
+      assertThat(Invariant.read(db)).isEqualTo(new Invariant.Counts(2, 1));
+
+      foreign.rollback();
+      assertThat(store.setActiveProvider(1).active()).as("works once the lock is free").isTrue();
+    }
+  }
+
+  @Test
+  void aForeignSessionHoldingATableLockMakesWritesAndReadsBusyAfterTheLockTimeout()
+      throws Exception {
+    TestDatabase db = Backend.POSTGRES.newDatabase(dir);
+    TestStores.seedProviders(db, 2);
+    try (SettingsStore store = SettingsStores.open(db.config(Chain.DEFAULT, LOCK_TIMEOUT));
+        Connection foreign = db.connect();
+        Statement sql = foreign.createStatement()) {
+      foreign.setAutoCommit(false);
+      sql.execute("LOCK TABLE ai_providers IN ACCESS EXCLUSIVE MODE");
+
+      for (Runnable call :
+          new Runnable[] {() -> store.setActiveProvider(1), store::listAiProviders}) {
+        long start = System.nanoTime();
+        assertThatThrownBy(call::run)
+            .isInstanceOfSatisfying(
+                SettingsBusyException.class,
+                busy -> assertThat(busy.resource()).startsWith("row or table lock on "));
+        assertThat(Duration.ofNanos(System.nanoTime() - start))
+            .isLessThan(LOCK_TIMEOUT.plus(MARGIN));
+      }
+
+      foreign.rollback();
+      assertThat(store.setActiveProvider(1).active()).isTrue();
+    }
+  }
+
+  @Test
+  void aForeignPsqlClientCannotMakeTwoProvidersActive() throws Exception {
+    TestDatabase db = Backend.POSTGRES.newDatabase(dir);
+    TestStores.seedProviders(db, 3);
+    String uri = db.jdbcUrl().substring("jdbc:".length());
+
+    Process psql =
+        new ProcessBuilder(
+                "psql", uri, "-v", "ON_ERROR_STOP=1", "-c", "UPDATE ai_providers SET is_active = 1")
+            .redirectErrorStream(true)
+            .start();
+    String output = new String(psql.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+
+    assertThat(psql.waitFor()).as("psql: %s", output).isNotZero();
+    assertThat(output).contains("ai_providers_single_active");
+    assertThat(Invariant.read(db)).isEqualTo(new Invariant.Counts(3, 1));
+  }
+
+  @Test
+  void thePasswordOfTheUrlAppearsInNoToStringMessageOrLog() throws Exception {
+    String password = "pw-SECRET-4711";
+    TestDatabase db = Backend.POSTGRES.newDatabase(dir);
+    String url = db.jdbcUrl() + "&password=" + password;
+    SettingsConfig config = SettingsConfig.builder().postgres(url).build();
+    String unreachable =
+        url.replaceFirst("127\\.0\\.0\\.1:\\d+", "127.0.0.1:1"); // nothing listens on port 1
+    PrintStream stderr = System.err;
+    ByteArrayOutputStream log = new ByteArrayOutputStream();
+    System.setErr(new PrintStream(log, true, StandardCharsets.UTF_8));
+    StringBuilder seen = new StringBuilder();
+    try {
+      try (SettingsStore store = SettingsStores.open(config)) {
+        store.addAiProvider("p", null, null);
+        seen.append(store).append(config);
+      }
+      SettingsConfig down =
+          SettingsConfig.builder().postgres(unreachable).lockTimeout(LOCK_TIMEOUT).build();
+      Throwable refused = catchThrowable(() -> SettingsStores.open(down));
+      assertThat(refused).isNotNull();
+      seen.append(down).append(refused.getMessage());
+      for (Throwable cause = refused.getCause(); cause != null; cause = cause.getCause()) {
+        seen.append(cause.getMessage());
+      }
+    } finally {
+      System.setErr(stderr);
+    }
+    assertThat(seen.toString()).doesNotContain(password).contains("password=***");
+    assertThat(log.toString(StandardCharsets.UTF_8)).doesNotContain(password);
+  }
+
+  /**
+   * The session ends between the write's last step and its {@code COMMIT}: the library cannot tell
+   * whether the server committed, and says so.
+   */
+  @Test
+  void aConnectionLostDuringCommitSaysTheOutcomeIsUnknown() throws Exception {
+    TestDatabase db = Backend.POSTGRES.newDatabase(dir);
+    TestStores.seedProviders(db, 2);
+    AtomicInteger providerReads = new AtomicInteger();
+    SqlLogger terminateAfterTheLastStep =
+        new SqlLogger() {
+          @Override
+          public void logAfterExecution(StatementContext context) {
+            // An activation reads the provider first and last; the second read is its last step.
+            if (context.getRawSql().startsWith("SELECT id, provider_name")
+                && providerReads.incrementAndGet() == 2) {
+              terminate(db, context);
+            }
+          }
+        };
+    try (SettingsStore store =
+        TestStores.openWithSqlLogger(
+            db, db.config(Chain.POSTGRES_ADVISORY_LOCK), terminateAfterTheLastStep)) {
+      assertThatThrownBy(() -> store.setActiveProvider(1))
+          .isInstanceOf(SettingsStorageException.class)
+          .hasMessageContaining("during COMMIT")
+          .hasMessageContaining("may or may not have been committed");
+    }
+    assertThat(Invariant.read(db).holds()).isTrue();
+  }
+
+  /** Ends the session that ran the statement, from another connection. */
+  private static void terminate(TestDatabase db, StatementContext context) {
+    try (Connection admin = db.connect();
+        Statement sql = admin.createStatement();
+        var pid =
+            context.getConnection().createStatement().executeQuery("SELECT pg_backend_pid()")) {
+      pid.next();
+      sql.execute("SELECT pg_terminate_backend(" + pid.getInt(1) + ")");
+    } catch (java.sql.SQLException failure) {
+      throw new IllegalStateException(failure);
+    }
+  }
+
+  /**
+   * Round trips are PostgreSQL's cost. On the default chain an activation costs one for the
+   * transaction's bounds and the advisory lock (the driver sends {@code BEGIN} with it), one per
+   * step of the adapter, and one for {@code COMMIT}.
+   */
+  @Test
+  void anActivationOnTheDefaultChainCostsAFewRoundTrips() throws Exception {
+    TestDatabase db = Backend.POSTGRES.newDatabase(dir);
+    TestStores.seedProviders(db, 2);
+    AtomicInteger statements = new AtomicInteger();
+    SqlLogger counter =
+        new SqlLogger() {
+          @Override
+          public void logBeforeExecution(StatementContext context) {
+            statements.incrementAndGet();
+          }
+        };
+    try (SettingsStore store =
+        TestStores.openWithSqlLogger(db, db.config(Chain.DEFAULT), counter)) {
+      store.setActiveProvider(1);
+      statements.set(0);
+      store.setActiveProvider(2);
+    }
+    int roundTrips = statements.get() + 1; // COMMIT goes past Jdbi's statements
+    System.out.printf(
+        "PostgresBackendTest: setActiveProvider on DEFAULT: %d round trips%n", roundTrips);
+    assertThat(roundTrips).isLessThanOrEqualTo(6);
+  }
+}
