@@ -4,11 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.settingsguard.core.AiProvider;
 import dev.settingsguard.core.SettingsStore;
+import dev.settingsguard.tests.support.Backend;
 import dev.settingsguard.tests.support.Chain;
 import dev.settingsguard.tests.support.ChildProcess;
 import dev.settingsguard.tests.support.CrashingWriter;
 import dev.settingsguard.tests.support.Invariant;
 import dev.settingsguard.tests.support.StoredRows;
+import dev.settingsguard.tests.support.TestDatabase;
 import dev.settingsguard.tests.support.TestStores;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -24,13 +26,14 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Kills a writing child JVM ({@link CrashingWriter}) with SIGKILL at a random moment, 0–50 ms after
- * it reported that it started writing, again and again on the same database file; after every kill
- * the file must pass {@code PRAGMA integrity_check}, hold the invariant, hold no torn settings
- * batch, and open again through the library. Because the child pauses after every SQL statement,
- * most kills land between two steps of an operation.
+ * it reported that it started writing, again and again on the same database; after every kill a
+ * SQLite file must pass {@code PRAGMA integrity_check}, and either backend must hold the invariant,
+ * hold no torn settings batch, and open again through the library. Because the child pauses after
+ * every SQL statement, most kills land between two steps of an operation.
  */
 class CrashTest {
 
@@ -47,32 +50,32 @@ class CrashTest {
   private static final Duration READY_TIMEOUT = Duration.ofSeconds(60);
   private static final Duration WRITING_TIMEOUT = Duration.ofSeconds(30);
 
-  @ParameterizedTest
-  @EnumSource(
-      value = Chain.class,
-      names = {"SQLITE_IMMEDIATE", "FILE_LOCK", "JVM_LOCK", "DEFAULT", "ALL"})
+  @ParameterizedTest(name = "{0} {1}")
+  @MethodSource("dev.settingsguard.tests.support.Cases#safeChainsOnEveryBackend")
   @Timeout(value = 120, unit = TimeUnit.SECONDS)
-  void keepsTheFileSoundAndTheInvariantWhenAWriterIsKilledTwentyTimes(
-      Chain chain, @TempDir Path dir) throws Exception {
-    Path db = dir.resolve("settings.db");
+  void keepsTheDatabaseSoundAndTheInvariantWhenAWriterIsKilledTwentyTimes(
+      Backend backend, Chain chain, @TempDir Path dir) throws Exception {
+    TestDatabase db = backend.newDatabase(dir);
     long seed = System.nanoTime();
     try (Killer killer = new Killer(chain, db, dir, seed)) {
       for (int kill = 1; kill <= KILLS_PER_SAFE_CHAIN; kill++) {
         List<String> output = killer.startWritingAndKill();
-        String context = chain + " kill " + kill + " (seed " + seed + ")";
+        String context = backend + " " + chain + " kill " + kill + " (seed " + seed + ")";
 
         assertThat(output)
             .as("%s: the child's operations", context)
             .noneMatch(l -> l.startsWith("FAILED"));
-        assertThat(Invariant.integrityCheck(db)).as(context).isEqualTo("ok");
+        if (backend == Backend.SQLITE) {
+          assertThat(Invariant.integrityCheck(db.file())).as(context).isEqualTo("ok");
+        }
         Invariant.Counts counts = Invariant.read(db);
         assertThat(counts.holds()).as("%s: invariant %s", context, counts).isTrue();
         assertBatchNotTorn(db, context);
         assertReopensAndWorks(chain, db, counts, kill);
       }
       System.out.printf(
-          "%s %s: %d kills, each followed by integrity ok and the invariant (seed %d)%n",
-          getClass().getSimpleName(), chain, KILLS_PER_SAFE_CHAIN, seed);
+          "%s %s: %d kills, each followed by the invariant (and integrity ok on SQLite) (seed %d)%n",
+          getClass().getSimpleName() + " " + backend, chain, KILLS_PER_SAFE_CHAIN, seed);
     }
   }
 
@@ -80,12 +83,13 @@ class CrashTest {
    * The negative control: killed between "deactivate all" and "activate", the unguarded adapter
    * leaves no active provider behind, for good.
    */
-  @ParameterizedTest
-  @EnumSource(value = Chain.class, names = "NONE")
+  @ParameterizedTest(name = "{0}")
+  @EnumSource(Backend.class)
   @Timeout(value = 120, unit = TimeUnit.SECONDS)
-  void canLeaveNoActiveProviderWhenAnUnguardedWriterIsKilled(Chain chain, @TempDir Path dir)
+  void canLeaveNoActiveProviderWhenAnUnguardedWriterIsKilled(Backend backend, @TempDir Path dir)
       throws Exception {
-    Path db = dir.resolve("settings.db");
+    Chain chain = Chain.NONE;
+    TestDatabase db = backend.newDatabase(dir);
     long seed = System.nanoTime();
     int kills = 0;
     Invariant.Counts broken = null;
@@ -93,7 +97,9 @@ class CrashTest {
       while (broken == null && kills < MAX_KILLS_FOR_NONE) {
         killer.startWritingAndKill();
         kills++;
-        assertThat(Invariant.integrityCheck(db)).isEqualTo("ok");
+        if (backend == Backend.SQLITE) {
+          assertThat(Invariant.integrityCheck(db.file())).isEqualTo("ok");
+        }
         Invariant.Counts counts = Invariant.read(db);
         if (!counts.holds()) {
           broken = counts;
@@ -101,8 +107,8 @@ class CrashTest {
       }
     }
     System.out.printf(
-        "%s %s: invariant broken after %d kill(s): %s (seed %d)%n",
-        getClass().getSimpleName(), chain, kills, broken, seed);
+        "%s %s %s: invariant broken after %d kill(s): %s (seed %d)%n",
+        getClass().getSimpleName(), backend, chain, kills, broken, seed);
     assertThat(broken)
         .as(
             "a kill mid-operation leaves the unguarded adapter's invariant broken within %d kills",
@@ -110,7 +116,7 @@ class CrashTest {
         .isNotNull();
   }
 
-  private static void assertBatchNotTorn(Path db, String context) {
+  private static void assertBatchNotTorn(TestDatabase db, String context) {
     List<List<String>> values =
         CrashingWriter.BATCH_KEYS.stream().map(key -> StoredRows.settingValues(db, key)).toList();
     assertThat(values.stream().distinct().count())
@@ -119,7 +125,7 @@ class CrashTest {
   }
 
   private static void assertReopensAndWorks(
-      Chain chain, Path db, Invariant.Counts counts, int kill) {
+      Chain chain, TestDatabase db, Invariant.Counts counts, int kill) {
     try (SettingsStore reopened = TestStores.open(chain, db)) {
       Optional<AiProvider> active = reopened.getActiveProvider();
       assertThat(active.isPresent()).isEqualTo(counts.providers() > 0);
@@ -135,15 +141,20 @@ class CrashTest {
   /** Starts children ahead of time; each is released, left to write briefly, then killed. */
   private static final class Killer implements AutoCloseable {
     private final Chain chain;
-    private final Path db;
-    private final Path scratch;
+    private final TestDatabase db;
+    private final String scratch;
     private final Random random;
     private final Deque<ChildProcess> warm = new ArrayDeque<>();
 
-    Killer(Chain chain, Path db, Path dir, long seed) throws IOException {
+    Killer(Chain chain, TestDatabase db, Path dir, long seed) throws IOException {
       this.chain = chain;
       this.db = db;
-      this.scratch = Files.createDirectories(dir.resolve("scratch"));
+      // Where the children warm up: a directory for their SQLite files, or a database for their
+      // schemas.
+      this.scratch =
+          db.backend() == Backend.SQLITE
+              ? Files.createDirectories(dir.resolve("scratch")).toString()
+              : Backend.POSTGRES.newDatabase(dir).jdbcUrl();
       this.random = new Random(seed);
       TestStores.seedProviders(db, 3);
     }
@@ -156,9 +167,9 @@ class CrashTest {
         warm.add(
             ChildProcess.start(
                 CrashingWriter.class,
-                db.toString(),
+                db.toArgument(),
                 chain.name(),
-                scratch.toString(),
+                scratch,
                 String.valueOf(random.nextLong())));
       }
       try (ChildProcess child = warm.poll()) {

@@ -99,6 +99,22 @@ class PostgresBackendTest {
   }
 
   @Test
+  void aSchemaOfANewerVersionIsRefusedUnchanged() throws Exception {
+    TestDatabase db = Backend.POSTGRES.newDatabase(dir);
+    TestStores.seedProviders(db, 1);
+    try (Connection foreign = db.connect();
+        Statement sql = foreign.createStatement()) {
+      sql.execute("INSERT INTO settings_guard_schema (version) VALUES (99)");
+    }
+
+    assertThatThrownBy(() -> SettingsStores.open(db.config(Chain.DEFAULT)))
+        .isInstanceOf(SettingsStorageException.class)
+        .hasMessageContaining("schema version 99")
+        .hasMessageContaining("left unchanged");
+    assertThat(Invariant.read(db)).isEqualTo(new Invariant.Counts(1, 1));
+  }
+
+  @Test
   void aForeignPsqlClientCannotMakeTwoProvidersActive() throws Exception {
     TestDatabase db = Backend.POSTGRES.newDatabase(dir);
     TestStores.seedProviders(db, 3);

@@ -14,6 +14,7 @@ import dev.settingsguard.locking.SettingsConfig;
 import dev.settingsguard.locking.SettingsModule;
 import dev.settingsguard.locking.Strategy;
 import dev.settingsguard.tests.support.ActiveProviderWatcher;
+import dev.settingsguard.tests.support.Backend;
 import dev.settingsguard.tests.support.BarrierRun;
 import dev.settingsguard.tests.support.Chain;
 import dev.settingsguard.tests.support.Invariant;
@@ -53,6 +54,21 @@ class SettingsModuleTest {
         Guice.createInjector(new SettingsModule(SettingsConfig.builder().database(db).build()));
     try (SettingsStore store = injector.getInstance(SettingsStore.class)) {
       assertThat(store).hasToString("JvmLock(SqliteImmediate(JdbiSettingsStore[" + db + "]))");
+    }
+  }
+
+  @Test
+  @Timeout(value = 30, unit = TimeUnit.SECONDS)
+  void bindsJvmLockAroundThePostgresAdvisoryLockByDefaultOnPostgres(@TempDir Path dir) {
+    TestDatabase db = Backend.POSTGRES.newDatabase(dir);
+    Injector injector =
+        Guice.createInjector(
+            new SettingsModule(SettingsConfig.builder().postgres(db.jdbcUrl()).build()));
+    try (SettingsStore store = injector.getInstance(SettingsStore.class)) {
+      assertThat(store.toString())
+          .startsWith("JvmLock(PostgresAdvisoryLock(JdbiSettingsStore[postgresql://")
+          .endsWith("(schema public)]))");
+      assertThat(store.addAiProvider("p", null, null).active()).isTrue();
     }
   }
 

@@ -20,4 +20,11 @@ public final class Cases {
                     .filter(chain -> chain.supports(backend))
                     .map(chain -> Arguments.of(backend, chain)));
   }
+
+  /**
+   * @return every chain but {@code NONE} on every backend that has it, as {@code (Backend, Chain)}
+   */
+  public static Stream<Arguments> safeChainsOnEveryBackend() {
+    return chainsOnEveryBackend().filter(arguments -> ((Chain) arguments.get()[1]).safe());
+  }
 }

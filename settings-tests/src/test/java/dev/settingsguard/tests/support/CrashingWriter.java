@@ -8,6 +8,10 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -37,10 +41,26 @@ public final class CrashingWriter {
 
   private CrashingWriter() {}
 
+  /**
+   * @param argument a directory, for a SQLite file of this process's own, or the URL of a
+   *     PostgreSQL database, for a schema of this process's own
+   */
+  private static TestDatabase warmUpDatabase(String argument) throws SQLException {
+    String name = "warm_up_" + ProcessHandle.current().pid();
+    if (!argument.startsWith("jdbc:postgresql:")) {
+      return TestDatabase.sqlite(Path.of(argument).resolve(name + ".db"));
+    }
+    try (Connection connection = DriverManager.getConnection(argument);
+        Statement statement = connection.createStatement()) {
+      statement.execute("CREATE SCHEMA " + name);
+    }
+    return TestDatabase.postgres(argument + "&currentSchema=" + name);
+  }
+
   public static void main(String[] args) throws Exception {
-    Path database = Path.of(args[0]);
+    TestDatabase database = TestDatabase.fromArgument(args[0]);
     Chain chain = Chain.valueOf(args[1]);
-    Path scratch = Path.of(args[2]).resolve("warm-up-" + ProcessHandle.current().pid() + ".db");
+    TestDatabase scratch = warmUpDatabase(args[2]);
     Random random = new Random(Long.parseLong(args[3]));
     try (SettingsStore warmUp = TestStores.openWithSlowSteps(chain, scratch)) {
       for (int op = 0; op < 8; op++) {
