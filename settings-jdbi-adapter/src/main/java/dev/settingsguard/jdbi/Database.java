@@ -61,6 +61,16 @@ public abstract class Database implements AutoCloseable {
   public abstract void setSqlLogger(SqlLogger logger);
 
   /**
+   * Refuses text this backend cannot store, beyond the port's input rules. Called for every text an
+   * operation writes, before any statement runs. By default it accepts everything.
+   *
+   * @param field the field's name, for the error
+   * @param text the text, or {@code null}
+   * @throws dev.settingsguard.core.InvalidInputException if the backend cannot store it
+   */
+  protected void checkStorable(String field, String text) {}
+
+  /**
    * Runs one step with a handle, translating failures into the port's exceptions. Within {@link
    * #inTransaction}, the callback receives the transaction's handle.
    *

@@ -57,6 +57,7 @@ public final class JdbiSettingsStore implements SettingsStore {
   public void setSetting(String key, String value) {
     InputRules.settingKey(key);
     InputRules.settingValue(value);
+    database.checkStorable("value", value);
     upsertSetting(key, value, nowMicros());
   }
 
@@ -64,6 +65,7 @@ public final class JdbiSettingsStore implements SettingsStore {
   @Override
   public void setSettings(Map<String, String> entries) {
     InputRules.settings(entries);
+    entries.values().forEach(value -> database.checkStorable("value", value));
     long now = nowMicros();
     database.inTransaction(
         TransactionMode.ATOMIC,
@@ -134,6 +136,8 @@ public final class JdbiSettingsStore implements SettingsStore {
       InputRules.apiKey(apiKey.reveal());
     }
     InputRules.model(model);
+    database.checkStorable("model", model);
+    database.checkStorable("apiKey", apiKey == null ? null : apiKey.reveal());
     long now = nowMicros();
     String secret = apiKey == null ? null : apiKey.reveal();
     deactivateAll();

@@ -71,6 +71,22 @@ class InputRulesTest {
     assertThat(store.listAiProviders()).as("providers unchanged").isEqualTo(providersBefore);
   }
 
+  /** SQLite stores U+0000 in a value as given; PostgreSQL's text cannot hold it and says so. */
+  @Test
+  void aNulCharacterIsStoredOnSqliteAndRefusedOnPostgres() {
+    String withNul = "before\u0000after";
+    if (backend == Backend.SQLITE) {
+      store.setSetting("nul", withNul);
+      assertThat(store.getSetting("nul")).map(Setting::value).contains(withNul);
+      return;
+    }
+    assertRefused(() -> store.setSetting("nul", withNul), "value", "U+0000");
+    assertRefused(() -> store.setSettings(Map.of("fine", "v", "nul", withNul)), "value", "U+0000");
+    assertRefused(() -> store.addAiProvider("p", null, withNul), "model", "U+0000");
+    assertRefused(
+        () -> store.addAiProvider("p", ApiKey.of("sk-" + withNul), null), "apiKey", "U+0000");
+  }
+
   @Test
   void settingKeyMustNotBeNull() {
     assertRefused(() -> store.setSetting(null, "v"), "key", "null");

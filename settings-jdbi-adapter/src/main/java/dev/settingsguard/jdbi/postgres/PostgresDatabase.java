@@ -1,5 +1,6 @@
 package dev.settingsguard.jdbi.postgres;
 
+import dev.settingsguard.core.InvalidInputException;
 import dev.settingsguard.core.SettingsBusyException;
 import dev.settingsguard.core.SettingsException;
 import dev.settingsguard.core.SettingsStorageException;
@@ -178,6 +179,15 @@ public final class PostgresDatabase extends Database {
   @Override
   public void setSqlLogger(SqlLogger logger) {
     jdbi.setSqlLogger(logger);
+  }
+
+  /** PostgreSQL's {@code text} cannot hold U+0000, which the port's rules allow in values. */
+  @Override
+  protected void checkStorable(String field, String text) {
+    if (text != null && text.indexOf('\u0000') >= 0) {
+      throw new InvalidInputException(
+          field, "must not contain the character U+0000, which PostgreSQL text cannot hold");
+    }
   }
 
   @Override
