@@ -68,7 +68,7 @@ public abstract class Database implements AutoCloseable {
    * @param text the text, or {@code null}
    * @throws dev.settingsguard.core.InvalidInputException if the backend cannot store it
    */
-  protected void checkStorable(String field, String text) {}
+  public void checkStorable(String field, String text) {}
 
   /**
    * Runs one step with a handle, translating failures into the port's exceptions. Within {@link

@@ -6,7 +6,6 @@ import dev.settingsguard.core.ProviderNotFoundException;
 import dev.settingsguard.core.Setting;
 import dev.settingsguard.core.SettingsStorageException;
 import dev.settingsguard.core.SettingsStore;
-import dev.settingsguard.core.internal.InputRules;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
@@ -20,10 +19,11 @@ import org.jdbi.v3.core.statement.StatementContext;
 
 /**
  * The port over one {@link Database} of either backend; the SQL is the same on both. Each operation
- * runs its SQL steps one by one, each in its own {@link Database#withHandle} call, and does nothing
- * about concurrency: on its own it shows the original bug (two writers interleave their steps; a
- * reader sees zero active providers between "deactivate all" and "activate one"). Wrapped in a
- * transaction by a decorator, every step joins that transaction's handle.
+ * runs its SQL steps one by one, each in its own {@link Database#withHandle} call, on input that
+ * the chain's outermost layer has already checked, and does nothing about concurrency: on its own
+ * it shows the original bug (two writers interleave their steps; a reader sees zero active
+ * providers between "deactivate all" and "activate one"). Wrapped in a transaction by a decorator,
+ * every step joins that transaction's handle.
  *
  * <p>Timestamps are stored as microseconds since the epoch. An update sets {@code updated_at} to
  * the later of now and one microsecond after its previous value, so it always moves forward.
@@ -55,17 +55,12 @@ public final class JdbiSettingsStore implements SettingsStore {
 
   @Override
   public void setSetting(String key, String value) {
-    InputRules.settingKey(key);
-    InputRules.settingValue(value);
-    database.checkStorable("value", value);
     upsertSetting(key, value, nowMicros());
   }
 
   /** All-or-nothing: every entry is checked first, then all are written in one transaction. */
   @Override
   public void setSettings(Map<String, String> entries) {
-    InputRules.settings(entries);
-    entries.values().forEach(value -> database.checkStorable("value", value));
     long now = nowMicros();
     database.inTransaction(
         TransactionMode.ATOMIC,
@@ -101,7 +96,6 @@ public final class JdbiSettingsStore implements SettingsStore {
 
   @Override
   public Optional<Setting> getSetting(String key) {
-    InputRules.settingKey(key);
     return database.withHandle(
         h ->
             h.createQuery("SELECT key, value, updated_at FROM settings WHERE key = ?")
@@ -121,7 +115,6 @@ public final class JdbiSettingsStore implements SettingsStore {
 
   @Override
   public boolean deleteSetting(String key) {
-    InputRules.settingKey(key);
     return database.withHandle(
         h -> h.createUpdate("DELETE FROM settings WHERE key = ?").bind(0, key).execute() > 0);
   }
@@ -131,13 +124,6 @@ public final class JdbiSettingsStore implements SettingsStore {
    */
   @Override
   public AiProvider addAiProvider(String providerName, ApiKey apiKey, String model) {
-    InputRules.providerName(providerName);
-    if (apiKey != null) {
-      InputRules.apiKey(apiKey.reveal());
-    }
-    InputRules.model(model);
-    database.checkStorable("model", model);
-    database.checkStorable("apiKey", apiKey == null ? null : apiKey.reveal());
     long now = nowMicros();
     String secret = apiKey == null ? null : apiKey.reveal();
     deactivateAll();
@@ -217,7 +203,6 @@ public final class JdbiSettingsStore implements SettingsStore {
   /** Step 1: check it exists. Step 2: deactivate all. Step 3: activate it. */
   @Override
   public AiProvider setActiveProvider(long id) {
-    InputRules.providerId(id);
     long now = nowMicros();
     if (findProvider(id).isEmpty()) {
       throw new ProviderNotFoundException(id);
@@ -242,7 +227,6 @@ public final class JdbiSettingsStore implements SettingsStore {
    */
   @Override
   public boolean deleteAiProvider(long id) {
-    InputRules.providerId(id);
     long now = nowMicros();
     Optional<AiProvider> victim = findProvider(id);
     if (victim.isEmpty()) {
@@ -294,7 +278,6 @@ public final class JdbiSettingsStore implements SettingsStore {
 
   @Override
   public Optional<AiProvider> getAiProvider(long id) {
-    InputRules.providerId(id);
     return findProvider(id);
   }
 

@@ -6,6 +6,7 @@ import dev.settingsguard.jdbi.JdbiSettingsStore;
 import dev.settingsguard.jdbi.TransactionMode;
 import dev.settingsguard.jdbi.postgres.PostgresDatabase;
 import dev.settingsguard.jdbi.sqlite.SqliteDatabase;
+import dev.settingsguard.locking.internal.CheckedSettingsStore;
 import dev.settingsguard.locking.internal.FileLockStrategy;
 import dev.settingsguard.locking.internal.GuardedSettingsStore;
 import dev.settingsguard.locking.internal.JvmLockStrategy;
@@ -24,7 +25,8 @@ import org.slf4j.LoggerFactory;
  * JvmLock → PostgresAdvisoryLock} on PostgreSQL, each present when its strategy was chosen, around
  * one transaction per write: {@code BEGIN IMMEDIATE} with {@code SQLITE_IMMEDIATE}, a transaction
  * that first takes the advisory lock with {@code POSTGRES_ADVISORY_LOCK}, a plain transaction
- * otherwise, so every safe chain is atomic. {@code NONE} is the bare adapter.
+ * otherwise, so every safe chain is atomic. {@code NONE} is the bare adapter. Outside the chain,
+ * the input rules refuse bad input before any lock is taken.
  */
 public final class SettingsStores {
 
@@ -79,7 +81,7 @@ public final class SettingsStores {
           "Settings database {} uses strategy NONE: concurrent writes can leave zero active"
               + " providers or fail; use it only as a negative control",
           database.name());
-      return adapter;
+      return new CheckedSettingsStore(adapter, database);
     }
     WriteGuard transaction =
         new TransactionStrategy(
@@ -104,7 +106,7 @@ public final class SettingsStores {
                   database.identity(), database.name(), guardsBelow, config.lockTimeout()));
     }
     LOG.debug("Settings database {} guarded by {}", database.name(), store);
-    return store;
+    return new CheckedSettingsStore(store, database);
   }
 
   /** {@code FILE_LOCK} is SQLite's: its lock file lies beside the database file. */

@@ -183,7 +183,7 @@ public final class PostgresDatabase extends Database {
 
   /** PostgreSQL's {@code text} cannot hold U+0000, which the port's rules allow in values. */
   @Override
-  protected void checkStorable(String field, String text) {
+  public void checkStorable(String field, String text) {
     if (text != null && text.indexOf('\u0000') >= 0) {
       throw new InvalidInputException(
           field, "must not contain the character U+0000, which PostgreSQL text cannot hold");
