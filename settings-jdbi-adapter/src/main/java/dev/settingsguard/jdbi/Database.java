@@ -1,6 +1,8 @@
 package dev.settingsguard.jdbi;
 
+import dev.settingsguard.core.SettingsStorageException;
 import java.util.function.Supplier;
+import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.HandleCallback;
 import org.jdbi.v3.core.statement.SqlLogger;
 
@@ -13,6 +15,9 @@ import org.jdbi.v3.core.statement.SqlLogger;
  * out: every statement runs inside the library's transactions and error translation.
  */
 public abstract class Database implements AutoCloseable {
+
+  private final ThreadLocal<TransactionState> transaction =
+      ThreadLocal.withInitial(() -> TransactionState.NONE);
 
   /** For the backends' own subclasses. */
   protected Database() {}
@@ -32,7 +37,12 @@ public abstract class Database implements AutoCloseable {
    * Runs {@code work} in one transaction: every step it runs on this database on this thread joins
    * the transaction. Commits when the work returns and rolls back when it throws. Called inside
    * another transaction on the same thread, it runs the work in a savepoint of that one: when the
-   * work throws, its own changes are rolled back and the enclosing transaction goes on.
+   * work throws, its own changes are rolled back and the enclosing transaction goes on. This lets a
+   * caller run several operations, each atomic, under one commit.
+   *
+   * <p>If even the savepoint cannot be rolled back to (the backend ended the whole transaction
+   * after a failure, or the connection is gone), nothing more runs in the enclosing transaction and
+   * it rolls back instead of committing, in case the failed work's steps are still there.
    *
    * @param mode how the transaction excludes other writers; ignored inside another transaction
    * @param work the operation
@@ -40,10 +50,106 @@ public abstract class Database implements AutoCloseable {
    * @return the work's result
    * @throws dev.settingsguard.core.SettingsBusyException if {@link TransactionMode#EXCLUSIVE} could
    *     not exclude the other writers within the lock timeout; nothing ran
-   * @throws dev.settingsguard.core.SettingsStorageException if the transaction failed; nothing of
-   *     it was committed
+   * @throws SettingsStorageException if the transaction failed, nothing of it committed; also
+   *     inside another transaction that could not be undone to a savepoint, and nothing ran
    */
-  public abstract <R> R inTransaction(TransactionMode mode, Supplier<R> work);
+  public final <R> R inTransaction(TransactionMode mode, Supplier<R> work) {
+    switch (transaction.get()) {
+      case OPEN:
+        return inSavepoint(work);
+      case ROLLED_BACK:
+        throw new SettingsStorageException(
+            "The enclosing transaction on " + name() + " was rolled back after a failure", null);
+      default:
+        break;
+    }
+    return withHandle(
+        handle -> {
+          begin(handle, mode);
+          transaction.set(TransactionState.OPEN);
+          try {
+            R result = work.get();
+            if (transaction.get() == TransactionState.ROLLED_BACK) {
+              throw new SettingsStorageException(
+                  "A write in a transaction on " + name() + " could not be undone on its own",
+                  null);
+            }
+            commit(handle);
+            return result;
+          } catch (RuntimeException | Error failure) {
+            rollback(handle, failure);
+            throw failure;
+          } finally {
+            transaction.set(TransactionState.NONE);
+          }
+        });
+  }
+
+  private <R> R inSavepoint(Supplier<R> work) {
+    return withHandle(
+        handle -> {
+          savepoint(handle);
+          try {
+            R result = work.get();
+            releaseSavepoint(handle);
+            return result;
+          } catch (RuntimeException | Error failure) {
+            if (!rollbackToSavepoint(handle, failure)) {
+              transaction.set(TransactionState.ROLLED_BACK);
+            }
+            throw failure;
+          }
+        });
+  }
+
+  /**
+   * @return whether this thread is inside {@link #inTransaction}, its transaction still usable
+   */
+  protected final boolean inOpenTransaction() {
+    return transaction.get() == TransactionState.OPEN;
+  }
+
+  /**
+   * Begins the outermost transaction on the handle. If it throws, no transaction is left open.
+   *
+   * @param handle the transaction's handle
+   * @param mode how the transaction excludes other writers
+   */
+  protected abstract void begin(Handle handle, TransactionMode mode);
+
+  /**
+   * @param handle the transaction's handle
+   */
+  protected abstract void commit(Handle handle);
+
+  /**
+   * Rolls the transaction back after {@code failure}; a failure to do so is added to it as
+   * suppressed, unless the backend had ended the transaction already.
+   *
+   * @param handle the transaction's handle
+   * @param failure what made the transaction fail
+   */
+  protected abstract void rollback(Handle handle, Throwable failure);
+
+  /**
+   * @param handle the transaction's handle
+   */
+  protected abstract void savepoint(Handle handle);
+
+  /**
+   * @param handle the transaction's handle
+   */
+  protected abstract void releaseSavepoint(Handle handle);
+
+  /**
+   * Undoes the work since the latest savepoint and releases it.
+   *
+   * @param handle the transaction's handle
+   * @param failure what made the work fail; a failure to undo is added to it as suppressed, unless
+   *     the whole transaction had ended already
+   * @return whether the work was undone; {@code false} leaves the transaction unusable
+   */
+  protected abstract boolean rollbackToSavepoint(Handle handle, Throwable failure);
 
   /**
    * @param mode a transaction mode
@@ -83,4 +189,12 @@ public abstract class Database implements AutoCloseable {
   /** Closes the database's connections. Idempotent. */
   @Override
   public abstract void close();
+
+  /** Where a thread is with respect to {@link #inTransaction}. */
+  private enum TransactionState {
+    NONE,
+    OPEN,
+    /** Open as far as the callers know, but no longer usable after a failure. */
+    ROLLED_BACK
+  }
 }

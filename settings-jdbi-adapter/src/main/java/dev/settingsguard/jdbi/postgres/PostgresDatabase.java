@@ -13,7 +13,6 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.Objects;
-import java.util.function.Supplier;
 import javax.sql.DataSource;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.HandleCallback;
@@ -49,8 +48,6 @@ public final class PostgresDatabase extends Database {
   private final Duration lockTimeout;
   private final DataSource ownedPool; // null when the application's data source is used
   private final Jdbi jdbi;
-  private final ThreadLocal<TransactionState> transaction =
-      ThreadLocal.withInitial(() -> TransactionState.NONE);
 
   private PostgresDatabase(
       Identity identity, Duration lockTimeout, DataSource ownedPool, Jdbi jdbi) {
@@ -200,45 +197,20 @@ public final class PostgresDatabase extends Database {
   }
 
   /**
-   * {@inheritDoc}
-   *
-   * @throws SettingsStorageException saying the outcome is unknown if the connection was lost
-   *     during {@code COMMIT}
+   * Begins a transaction whose first statement, one round trip with the driver's {@code BEGIN},
+   * sets its bounds and, for {@link TransactionMode#EXCLUSIVE}, takes the writers' advisory lock.
    */
   @Override
-  public <R> R inTransaction(TransactionMode mode, Supplier<R> work) {
-    switch (transaction.get()) {
-      case OPEN:
-        return inSavepoint(work);
-      case ROLLED_BACK:
-        throw new SettingsStorageException(
-            "The enclosing transaction on " + name + " was rolled back after a failure", null);
-      default:
-        break;
+  protected void begin(Handle handle, TransactionMode mode) {
+    handle.begin();
+    try {
+      beginWrite(handle, mode);
+    } catch (RuntimeException | Error failure) {
+      rollback(handle, failure);
+      throw failure;
     }
-    return withHandle(
-        handle -> {
-          handle.begin();
-          transaction.set(TransactionState.OPEN);
-          try {
-            beginWrite(handle, mode);
-            R result = work.get();
-            if (transaction.get() == TransactionState.ROLLED_BACK) {
-              throw new SettingsStorageException(
-                  "A write in a transaction on " + name + " could not be undone on its own", null);
-            }
-            commit(handle);
-            return result;
-          } catch (RuntimeException | Error failure) {
-            rollback(handle, failure);
-            throw failure;
-          } finally {
-            transaction.set(TransactionState.NONE);
-          }
-        });
   }
 
-  /** One statement, one round trip: the transaction's bounds and, if exclusive, the lock. */
   private void beginWrite(Handle handle, TransactionMode mode) {
     String bounds =
         "SELECT set_config('lock_timeout', :timeout, true),"
@@ -256,7 +228,12 @@ public final class PostgresDatabase extends Database {
     }
   }
 
-  private void commit(Handle handle) {
+  /**
+   * @throws SettingsStorageException saying the outcome is unknown if the connection was lost
+   *     during {@code COMMIT}
+   */
+  @Override
+  protected void commit(Handle handle) {
     try {
       handle.commit();
     } catch (RuntimeException failure) {
@@ -271,44 +248,44 @@ public final class PostgresDatabase extends Database {
     }
   }
 
-  private void rollback(Handle handle, Throwable failure) {
+  /** A lost connection has rolled the transaction back on the server already: not a fault. */
+  @Override
+  protected void rollback(Handle handle, Throwable failure) {
     try {
       handle.rollback();
     } catch (RuntimeException rollbackFailure) {
       if (!PostgresErrors.isConnectionLost(PostgresErrors.sqlState(rollbackFailure))) {
-        // A lost connection has rolled the transaction back on the server already.
         failure.addSuppressed(PostgresErrors.translate(rollbackFailure, name, lockTimeout));
       }
     }
   }
 
   /**
-   * A failed operation inside an open transaction is undone to its savepoint and the transaction
-   * goes on; if even that fails (the connection is gone), the state says so and the enclosing
-   * transaction rolls back instead of committing. Savepoints are plain SQL, not Jdbi's, which keeps
-   * one savepoint per name: nested operations reuse the name, and PostgreSQL stacks them.
+   * Savepoints are plain SQL, not Jdbi's, which keeps one savepoint per name: nested operations
+   * reuse the name, and PostgreSQL stacks them.
    */
-  private <R> R inSavepoint(Supplier<R> work) {
-    return withHandle(
-        handle -> {
-          control(handle, "SAVEPOINT operation");
-          try {
-            R result = work.get();
-            control(handle, "RELEASE SAVEPOINT operation");
-            return result;
-          } catch (RuntimeException | Error failure) {
-            try {
-              control(handle, "ROLLBACK TO SAVEPOINT operation");
-              control(handle, "RELEASE SAVEPOINT operation");
-            } catch (RuntimeException undoFailure) {
-              transaction.set(TransactionState.ROLLED_BACK);
-              if (!PostgresErrors.isConnectionLost(PostgresErrors.sqlState(undoFailure))) {
-                failure.addSuppressed(undoFailure);
-              }
-            }
-            throw failure;
-          }
-        });
+  @Override
+  protected void savepoint(Handle handle) {
+    control(handle, "SAVEPOINT operation");
+  }
+
+  @Override
+  protected void releaseSavepoint(Handle handle) {
+    control(handle, "RELEASE SAVEPOINT operation");
+  }
+
+  @Override
+  protected boolean rollbackToSavepoint(Handle handle, Throwable failure) {
+    try {
+      control(handle, "ROLLBACK TO SAVEPOINT operation");
+      control(handle, "RELEASE SAVEPOINT operation");
+      return true;
+    } catch (RuntimeException undoFailure) {
+      if (!PostgresErrors.isConnectionLost(PostgresErrors.sqlState(undoFailure))) {
+        failure.addSuppressed(undoFailure);
+      }
+      return false;
+    }
   }
 
   /** Runs a transaction's own statement on the handle's connection, past Jdbi and its logger. */
@@ -339,13 +316,5 @@ public final class PostgresDatabase extends Database {
     public String toString() {
       return "postgresql://" + host + ":" + port + "/" + database + " (schema " + schema + ")";
     }
-  }
-
-  /** Where this thread is with respect to {@link #inTransaction}. */
-  private enum TransactionState {
-    NONE,
-    OPEN,
-    /** Open as far as the callers know, but no longer usable after a failure. */
-    ROLLED_BACK
   }
 }

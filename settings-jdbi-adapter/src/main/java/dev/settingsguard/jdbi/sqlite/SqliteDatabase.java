@@ -22,7 +22,6 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.locks.LockSupport;
-import java.util.function.Supplier;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.HandleCallback;
 import org.jdbi.v3.core.Jdbi;
@@ -60,8 +59,6 @@ public final class SqliteDatabase extends Database {
   private final ReusedStatements statements = new ReusedStatements();
   private final Jdbi jdbi;
   private final WalRestarts walRestarts;
-  private final ThreadLocal<TransactionState> transaction =
-      ThreadLocal.withInitial(() -> TransactionState.NONE);
 
   private SqliteDatabase(Path path, Object identity, Duration lockTimeout, ConnectionPool pool) {
     this.path = path;
@@ -261,7 +258,7 @@ public final class SqliteDatabase extends Database {
       } catch (RuntimeException failure) {
         long elapsed = System.nanoTime() - start;
         // The state is read only here, off the path of every statement that succeeds.
-        if (transaction.get() != TransactionState.OPEN
+        if (!inOpenTransaction()
             || !SqlErrors.isRefusedUpgrade(failure)
             || elapsed >= MOMENTARY_LOCK.toNanos()
             || Thread.currentThread().isInterrupted()) {
@@ -273,73 +270,45 @@ public final class SqliteDatabase extends Database {
   }
 
   /**
-   * {@inheritDoc}
-   *
-   * <p>{@link TransactionMode#EXCLUSIVE} is {@code BEGIN IMMEDIATE}, {@link TransactionMode#ATOMIC}
-   * a deferred {@code BEGIN}. The savepoint of a nested call lets a caller run several operations,
-   * each atomic, under one commit.
-   *
-   * @throws SettingsStorageException also inside another transaction that SQLite already rolled
-   *     back after a failure; nothing ran
+   * {@code BEGIN IMMEDIATE} for {@link TransactionMode#EXCLUSIVE}, after restarting a long WAL; a
+   * deferred {@code BEGIN} for {@link TransactionMode#ATOMIC}.
    */
   @Override
-  public <R> R inTransaction(TransactionMode mode, Supplier<R> work) {
-    switch (transaction.get()) {
-      case OPEN:
-        return inSavepoint(work);
-      case ROLLED_BACK:
-        throw new SettingsStorageException(
-            "The enclosing transaction on " + path + " was rolled back after a failure", null);
-      default:
-        break;
+  protected void begin(Handle handle, TransactionMode mode) {
+    if (mode == TransactionMode.EXCLUSIVE) {
+      walRestarts.beforeImmediateTransaction(sql -> control(handle, sql));
     }
-    return withHandle(
-        handle -> {
-          if (mode == TransactionMode.EXCLUSIVE) {
-            walRestarts.beforeImmediateTransaction(sql -> control(handle, sql));
-          }
-          control(handle, mode == TransactionMode.EXCLUSIVE ? "BEGIN IMMEDIATE" : "BEGIN");
-          transaction.set(TransactionState.OPEN);
-          try {
-            R result = work.get();
-            if (transaction.get() == TransactionState.ROLLED_BACK) {
-              // A nested failure could not be undone alone; whatever is left must not commit.
-              throw new SettingsStorageException(
-                  "A write in a transaction on " + path + " could not be undone on its own", null);
-            }
-            control(handle, "COMMIT");
-            return result;
-          } catch (RuntimeException | Error failure) {
-            undo(handle, failure, "ROLLBACK");
-            throw failure;
-          } finally {
-            transaction.set(TransactionState.NONE);
-          }
-        });
+    control(handle, mode == TransactionMode.EXCLUSIVE ? "BEGIN IMMEDIATE" : "BEGIN");
+  }
+
+  @Override
+  protected void commit(Handle handle) {
+    control(handle, "COMMIT");
+  }
+
+  @Override
+  protected void rollback(Handle handle, Throwable failure) {
+    undo(handle, failure, "ROLLBACK");
+  }
+
+  @Override
+  protected void savepoint(Handle handle) {
+    control(handle, "SAVEPOINT operation");
+  }
+
+  @Override
+  protected void releaseSavepoint(Handle handle) {
+    control(handle, "RELEASE operation");
   }
 
   /**
-   * If rolling back to the savepoint fails, SQLite has usually rolled back the whole transaction
-   * (it does after some errors, e.g. a full disk or a trigger's {@code RAISE(ROLLBACK, …)}): the
-   * state says so, nothing more runs in it, since each later statement would commit on its own, and
-   * the enclosing transaction rolls back instead of committing, in case the failed work's steps are
-   * still there.
+   * Fails when SQLite has rolled back the whole transaction after the failure, as it does after
+   * some errors (a full disk, a trigger's {@code RAISE(ROLLBACK, …)}): then each later statement
+   * would commit on its own, so nothing more may run in it.
    */
-  private <R> R inSavepoint(Supplier<R> work) {
-    return withHandle(
-        handle -> {
-          control(handle, "SAVEPOINT operation");
-          try {
-            R result = work.get();
-            control(handle, "RELEASE operation");
-            return result;
-          } catch (RuntimeException | Error failure) {
-            if (!undo(handle, failure, "ROLLBACK TO operation", "RELEASE operation")) {
-              transaction.set(TransactionState.ROLLED_BACK);
-            }
-            throw failure;
-          }
-        });
+  @Override
+  protected boolean rollbackToSavepoint(Handle handle, Throwable failure) {
+    return undo(handle, failure, "ROLLBACK TO operation", "RELEASE operation");
   }
 
   /**
@@ -395,13 +364,5 @@ public final class SqliteDatabase extends Database {
   @Override
   public String toString() {
     return "SqliteDatabase[" + path + "]";
-  }
-
-  /** Where this thread is with respect to {@link #inTransaction}. */
-  private enum TransactionState {
-    NONE,
-    OPEN,
-    /** Open as far as the callers know, but SQLite rolled it back after a failure. */
-    ROLLED_BACK
   }
 }
