@@ -1,5 +1,6 @@
 package dev.settingsguard.locking;
 
+import dev.settingsguard.jdbi.postgres.PostgresDatabase;
 import dev.settingsguard.jdbi.sqlite.Synchronous;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -29,6 +30,9 @@ public final class SettingsConfig {
 
   /** Default bound on every wait for a lock. */
   public static final Duration DEFAULT_LOCK_TIMEOUT = Duration.ofSeconds(5);
+
+  /** The longest lock timeout: a wait is a bound, not a way to block for days. */
+  public static final Duration MAX_LOCK_TIMEOUT = Duration.ofHours(1);
 
   private final Path database;
   private final String postgresUrl;
@@ -131,7 +135,7 @@ public final class SettingsConfig {
         database != null
             ? "database=" + database + ", synchronous=" + synchronous
             : postgresUrl != null
-                ? "postgres=" + postgresUrl.replaceAll("(?i)([?&;]password=)[^&;]*", "$1***")
+                ? "postgres=" + PostgresDatabase.redact(postgresUrl)
                 : "postgres=" + postgresDataSource.getClass().getName();
     return "SettingsConfig["
         + backend
@@ -216,14 +220,19 @@ public final class SettingsConfig {
     }
 
     /**
-     * @param lockTimeout the bound on each wait for a lock, positive
+     * @param lockTimeout the bound on each wait for a lock, positive, at most an hour
      * @return this builder
-     * @throws IllegalArgumentException if not positive
+     * @throws IllegalArgumentException if not positive or longer than {@link
+     *     SettingsConfig#MAX_LOCK_TIMEOUT}
      */
     public Builder lockTimeout(Duration lockTimeout) {
       Objects.requireNonNull(lockTimeout, "lockTimeout");
       if (lockTimeout.isNegative() || lockTimeout.isZero()) {
         throw new IllegalArgumentException("lockTimeout must be positive: " + lockTimeout);
+      }
+      if (lockTimeout.compareTo(MAX_LOCK_TIMEOUT) > 0) {
+        throw new IllegalArgumentException(
+            "lockTimeout must be at most " + MAX_LOCK_TIMEOUT + ": " + lockTimeout);
       }
       this.lockTimeout = lockTimeout;
       return this;

@@ -137,10 +137,24 @@ public final class PostgresServer implements AutoCloseable {
     requireLocal().pgCtl("start");
   }
 
+  /**
+   * Freezes every process of the server with {@code SIGSTOP}: connections stay open and nothing
+   * answers, as with a server that hangs or a network that drops packets.
+   */
+  public void freeze() {
+    requireLocal().signalAll("STOP");
+  }
+
+  /** Lets a frozen server run again with {@code SIGCONT}. */
+  public void thaw() {
+    requireLocal().signalAll("CONT");
+  }
+
   /** Stops a server started here and deletes its directory; a named server is left alone. */
   @Override
   public void close() {
     if (local != null) {
+      local.thawQuietly();
       local.destroy();
     }
   }
@@ -264,6 +278,29 @@ public final class PostgresServer implements AutoCloseable {
                 + " -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300");
       }
       run(command, true);
+    }
+
+    /** Signals the postmaster and every process it started. */
+    void signalAll(String signal) {
+      try {
+        long postmaster =
+            Long.parseLong(Files.readAllLines(data().resolve("postmaster.pid")).get(0).trim());
+        List<String> command =
+            new ArrayList<>(List.of("kill", "-" + signal, String.valueOf(postmaster)));
+        ProcessHandle.of(postmaster)
+            .ifPresent(p -> p.descendants().forEach(d -> command.add(String.valueOf(d.pid()))));
+        run(command, false);
+      } catch (IOException failure) {
+        throw new IllegalStateException("Cannot signal the server", failure);
+      }
+    }
+
+    void thawQuietly() {
+      try {
+        signalAll("CONT");
+      } catch (RuntimeException notRunning) {
+        // A stopped server has nothing to thaw.
+      }
     }
 
     void destroy() {

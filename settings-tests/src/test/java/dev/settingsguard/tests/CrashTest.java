@@ -39,8 +39,11 @@ class CrashTest {
 
   private static final int KILLS_PER_SAFE_CHAIN = 20;
 
-  /** Bound on the kills the negative control may need; it usually breaks within a few. */
-  private static final int MAX_KILLS_FOR_NONE = 40;
+  /**
+   * Bound on the kills the negative control may need: it usually breaks within a few, but one run
+   * went 40 kills without landing in the window, so the bound is far above that.
+   */
+  private static final int MAX_KILLS_FOR_NONE = 100;
 
   private static final int MAX_DELAY_MILLIS = 50;
 

@@ -53,13 +53,7 @@ class ForeignDatabaseTest {
   void leavesAFileOfANewerVersionByteForByteAsItWas() throws Exception {
     Path db = dir.resolve("s.db");
     sql(db, "CREATE TABLE future (x INTEGER)", "PRAGMA user_version = 99");
-    byte[] before = Files.readAllBytes(db);
-
-    assertThatThrownBy(() -> TestStores.open(Chain.DEFAULT, db))
-        .isInstanceOf(SettingsStorageException.class)
-        .hasMessageContaining("99");
-
-    assertThat(Files.readAllBytes(db)).isEqualTo(before);
+    assertRefusedLeavingTheFileAsItWas(db, "99");
     assertThat(siblingsOf(db)).containsExactly("s.db");
   }
 
@@ -75,14 +69,10 @@ class ForeignDatabaseTest {
         "PRAGMA user_version = 99;");
     Path wal = dir.resolve("s.db-wal");
     assertThat(Files.size(wal)).as("commits left in the WAL").isPositive();
-    byte[] before = Files.readAllBytes(db);
     byte[] walBefore = Files.readAllBytes(wal);
 
-    assertThatThrownBy(() -> TestStores.open(Chain.DEFAULT, db))
-        .isInstanceOf(SettingsStorageException.class)
-        .hasMessageContaining("99");
+    assertRefusedLeavingTheFileAsItWas(db, "99");
 
-    assertThat(Files.readAllBytes(db)).isEqualTo(before);
     assertThat(Files.readAllBytes(wal)).isEqualTo(walBefore);
   }
 
@@ -90,26 +80,14 @@ class ForeignDatabaseTest {
   void refusesAnotherApplicationsDatabaseUnchanged() throws Exception {
     Path db = dir.resolve("s.db");
     sql(db, "CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT)");
-    byte[] before = Files.readAllBytes(db);
-
-    assertThatThrownBy(() -> TestStores.open(Chain.DEFAULT, db))
-        .isInstanceOf(SettingsStorageException.class)
-        .hasMessageContaining("table notes");
-
-    assertThat(Files.readAllBytes(db)).isEqualTo(before);
+    assertRefusedLeavingTheFileAsItWas(db, "table notes");
   }
 
   @Test
   void refusesAViewThatTakesATableNameOfTheLibrary() throws Exception {
     Path db = dir.resolve("s.db");
     sql(db, "CREATE VIEW settings AS SELECT 'k' AS key, 'v' AS value, 1 AS updated_at");
-    byte[] before = Files.readAllBytes(db);
-
-    assertThatThrownBy(() -> TestStores.open(Chain.DEFAULT, db))
-        .isInstanceOf(SettingsStorageException.class)
-        .hasMessageContaining("view settings");
-
-    assertThat(Files.readAllBytes(db)).isEqualTo(before);
+    assertRefusedLeavingTheFileAsItWas(db, "view settings");
   }
 
   @Test
@@ -120,14 +98,7 @@ class ForeignDatabaseTest {
         "CREATE TABLE ai_providers (id INTEGER PRIMARY KEY, provider_name TEXT NOT NULL UNIQUE,"
             + " api_key TEXT, model TEXT, is_active INTEGER NOT NULL)",
         "INSERT INTO ai_providers (provider_name, is_active) VALUES ('theirs', 1)");
-    byte[] before = Files.readAllBytes(db);
-
-    assertThatThrownBy(() -> TestStores.open(Chain.DEFAULT, db))
-        .isInstanceOf(SettingsStorageException.class)
-        .hasMessageContaining("ai_providers")
-        .hasMessageContaining("updated_at");
-
-    assertThat(Files.readAllBytes(db)).isEqualTo(before);
+    assertRefusedLeavingTheFileAsItWas(db, "ai_providers", "updated_at");
     assertThat(siblingsOf(db)).containsExactly("s.db");
   }
 
@@ -154,14 +125,7 @@ class ForeignDatabaseTest {
         db,
         "DROP INDEX ai_providers_single_active",
         "UPDATE ai_providers SET is_active = 1 WHERE id IN (1, 3)");
-    byte[] before = Files.readAllBytes(db);
-
-    assertThatThrownBy(() -> TestStores.open(Chain.DEFAULT, db))
-        .isInstanceOf(SettingsStorageException.class)
-        .hasMessageContaining("ai_providers_single_active")
-        .hasMessageContaining("[1, 3]");
-
-    assertThat(Files.readAllBytes(db)).isEqualTo(before);
+    assertRefusedLeavingTheFileAsItWas(db, "ai_providers_single_active", "[1, 3]");
   }
 
   @Test
@@ -239,6 +203,18 @@ class ForeignDatabaseTest {
         statement.execute(sql);
       }
     }
+  }
+
+  /** Opening is refused with a message holding every fragment, and the file is as it was. */
+  private static void assertRefusedLeavingTheFileAsItWas(Path db, String... messageFragments)
+      throws Exception {
+    byte[] before = Files.readAllBytes(db);
+
+    Throwable refused = catchThrowable(() -> TestStores.open(Chain.DEFAULT, db));
+
+    assertThat(refused).isInstanceOf(SettingsStorageException.class);
+    assertThat(refused.getMessage()).contains(messageFragments);
+    assertThat(Files.readAllBytes(db)).as("the file is left as it was").isEqualTo(before);
   }
 
   /** Runs the sqlite3 command-line shell: a foreign client that is not even a JVM. */

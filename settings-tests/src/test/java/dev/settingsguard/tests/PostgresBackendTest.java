@@ -4,13 +4,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
 import dev.settingsguard.core.SettingsBusyException;
 import dev.settingsguard.core.SettingsStorageException;
 import dev.settingsguard.core.SettingsStore;
 import dev.settingsguard.jdbi.postgres.PostgresDatabase;
 import dev.settingsguard.locking.SettingsConfig;
 import dev.settingsguard.locking.SettingsStores;
+import dev.settingsguard.locking.Strategy;
 import dev.settingsguard.tests.support.Backend;
+import dev.settingsguard.tests.support.BarrierRun;
 import dev.settingsguard.tests.support.Chain;
 import dev.settingsguard.tests.support.Invariant;
 import dev.settingsguard.tests.support.TestDatabase;
@@ -22,20 +26,27 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 import org.jdbi.v3.core.statement.SqlLogger;
 import org.jdbi.v3.core.statement.StatementContext;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.postgresql.ds.PGSimpleDataSource;
 
 /**
  * What only PostgreSQL has: the writers' advisory lock and the server's row and table locks, each
  * bounded by the lock timeout; foreign clients such as {@code psql}; passwords in URLs; and the
  * round trips a write costs.
  */
-@Timeout(value = 60, unit = TimeUnit.SECONDS)
+// A separate thread: a call stuck in a socket read still fails the test in time.
+@Timeout(value = 60, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class PostgresBackendTest {
 
   private static final Duration LOCK_TIMEOUT = Duration.ofMillis(700);
@@ -43,12 +54,23 @@ class PostgresBackendTest {
 
   @TempDir Path dir;
 
-  @Test
-  void aForeignSessionHoldingTheWritersAdvisoryLockMakesAWriteBusyAfterTheLockTimeout()
-      throws Exception {
+  /**
+   * Through the store's own pool and through an application's data source, whose sessions have no
+   * lock timeout of their own: the transaction's bound is what ends the wait.
+   */
+  @ParameterizedTest(name = "through a data source: {0}")
+  @ValueSource(booleans = {false, true})
+  void aForeignSessionHoldingTheWritersAdvisoryLockMakesAWriteBusyAfterTheLockTimeout(
+      boolean throughDataSource) throws Exception {
     TestDatabase db = Backend.POSTGRES.newDatabase(dir);
     TestStores.seedProviders(db, 2);
-    try (SettingsStore store = SettingsStores.open(db.config(Chain.DEFAULT, LOCK_TIMEOUT));
+    PGSimpleDataSource dataSource = new PGSimpleDataSource();
+    dataSource.setUrl(db.jdbcUrl());
+    SettingsConfig.Builder config =
+        throughDataSource
+            ? SettingsConfig.builder().postgres(dataSource)
+            : SettingsConfig.builder().postgres(db.jdbcUrl());
+    try (SettingsStore store = SettingsStores.open(config.lockTimeout(LOCK_TIMEOUT).build());
         Connection foreign = db.connect();
         Statement sql = foreign.createStatement()) {
       foreign.setAutoCommit(false);
@@ -71,12 +93,65 @@ class PostgresBackendTest {
     }
   }
 
+  /**
+   * A writer that stops inside its transaction, holding the advisory lock, is ended by the server
+   * once it has been idle for the lock timeout, so the other writers go on; it learns so when it
+   * resumes. The stopped writer uses an application's data source, whose sessions have no idle
+   * timeout of their own.
+   */
   @Test
-  void aForeignSessionHoldingATableLockMakesWritesAndReadsBusyAfterTheLockTimeout()
-      throws Exception {
+  void aWriterThatStopsInsideItsTransactionIsEndedAndTheOthersGoOn() throws Exception {
     TestDatabase db = Backend.POSTGRES.newDatabase(dir);
     TestStores.seedProviders(db, 2);
-    try (SettingsStore store = SettingsStores.open(db.config(Chain.DEFAULT, LOCK_TIMEOUT));
+    PGSimpleDataSource dataSource = new PGSimpleDataSource();
+    dataSource.setUrl(db.jdbcUrl());
+    SettingsConfig stalling =
+        SettingsConfig.builder()
+            .postgres(dataSource)
+            .strategies(Strategy.POSTGRES_ADVISORY_LOCK)
+            .lockTimeout(LOCK_TIMEOUT)
+            .build();
+    CountDownLatch stalled = new CountDownLatch(1);
+    SqlLogger stallAfterTheFirstUpdate =
+        new SqlLogger() {
+          @Override
+          public void logAfterExecution(StatementContext context) {
+            if (context.getRawSql().startsWith("UPDATE") && stalled.getCount() > 0) {
+              stalled.countDown();
+              LockSupport.parkNanos(LOCK_TIMEOUT.multipliedBy(3).toNanos());
+            }
+          }
+        };
+    try (SettingsStore stopped =
+            TestStores.openWithSqlLogger(db, stalling, stallAfterTheFirstUpdate);
+        SettingsStore other =
+            SettingsStores.open(db.config(Chain.DEFAULT, LOCK_TIMEOUT.multipliedBy(4)))) {
+      CompletableFuture<Throwable> stalledWrite =
+          CompletableFuture.supplyAsync(() -> catchThrowable(() -> stopped.setActiveProvider(1)));
+      assertThat(stalled.await(10, TimeUnit.SECONDS)).isTrue();
+
+      assertThat(other.setActiveProvider(2).active())
+          .as("the other writer gets the lock once the stopped one's session is ended")
+          .isTrue();
+      assertThat(stalledWrite.get(30, TimeUnit.SECONDS))
+          .isInstanceOf(SettingsStorageException.class)
+          .hasMessageContaining("Lost the connection");
+    }
+    assertThat(Invariant.read(db)).isEqualTo(new Invariant.Counts(2, 1));
+  }
+
+  /** The URL's own {@code options} must not take the library's lock timeout away. */
+  @ParameterizedTest(name = "options in the URL: {0}")
+  @ValueSource(booleans = {false, true})
+  void aForeignSessionHoldingATableLockMakesWritesAndReadsBusyAfterTheLockTimeout(
+      boolean urlHasOptions) throws Exception {
+    TestDatabase db = Backend.POSTGRES.newDatabase(dir);
+    TestStores.seedProviders(db, 2);
+    String url =
+        db.jdbcUrl() + (urlHasOptions ? "&options=-c%20application_name=settings-test" : "");
+    SettingsConfig config =
+        SettingsConfig.builder().postgres(url).lockTimeout(LOCK_TIMEOUT).build();
+    try (SettingsStore store = SettingsStores.open(config);
         Connection foreign = db.connect();
         Statement sql = foreign.createStatement()) {
       foreign.setAutoCommit(false);
@@ -96,6 +171,76 @@ class PostgresBackendTest {
       foreign.rollback();
       assertThat(store.setActiveProvider(1).active()).isTrue();
     }
+  }
+
+  @Test
+  void aDataSourceWithAutoCommitOffIsRefusedAtOpen() throws Exception {
+    TestDatabase db = Backend.POSTGRES.newDatabase(dir);
+    HikariConfig pool = new HikariConfig();
+    pool.setJdbcUrl(db.jdbcUrl());
+    pool.setAutoCommit(false);
+    try (HikariDataSource dataSource = new HikariDataSource(pool)) {
+      assertThatThrownBy(
+              () -> SettingsStores.open(SettingsConfig.builder().postgres(dataSource).build()))
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessageContaining("auto-commit off");
+    }
+  }
+
+  /** An application's pool whose sessions default to REPEATABLE READ still serializes writers. */
+  @Test
+  void writersThroughADataSourceOfRepeatableReadSessionsNeitherFailNorBreakTheInvariant()
+      throws Exception {
+    TestDatabase db = Backend.POSTGRES.newDatabase(dir);
+    TestStores.seedProviders(db, 4);
+    HikariConfig pool = new HikariConfig();
+    pool.setJdbcUrl(db.jdbcUrl());
+    pool.setTransactionIsolation("TRANSACTION_REPEATABLE_READ");
+    SettingsConfig config;
+    try (HikariDataSource dataSource = new HikariDataSource(pool)) {
+      config =
+          SettingsConfig.builder()
+              .postgres(dataSource)
+              .strategies(Strategy.POSTGRES_ADVISORY_LOCK)
+              .build();
+      // Two stores, as two machines would be: no JVM lock between them.
+      try (SettingsStore first = SettingsStores.open(config);
+          SettingsStore second = SettingsStores.open(config)) {
+        BarrierRun.Result result =
+            BarrierRun.run(
+                8,
+                Duration.ofSeconds(30),
+                i -> {
+                  SettingsStore store = i % 2 == 0 ? first : second;
+                  for (int n = 0; n < 25; n++) {
+                    store.setActiveProvider(1 + (i + n) % 4);
+                    store.setSetting("shared", "writer-" + i);
+                  }
+                });
+        assertThat(result.failures()).as("failed operations").isEmpty();
+      }
+    }
+    assertThat(Invariant.read(db)).isEqualTo(new Invariant.Counts(4, 1));
+  }
+
+  /**
+   * A store whose current schema is empty but whose search path reaches another schema's tables
+   * would write those tables under a lock named after its own schema: it is refused instead.
+   */
+  @Test
+  void aSearchPathThatFindsTheTablesOutsideTheCurrentSchemaIsRefused() throws Exception {
+    TestDatabase db = Backend.POSTGRES.newDatabase(dir);
+    TestStores.seedProviders(db, 1); // the tables in public
+    try (Connection foreign = db.connect();
+        Statement sql = foreign.createStatement()) {
+      sql.execute("CREATE SCHEMA other");
+    }
+    String url = db.jdbcUrl() + "&currentSchema=other,public";
+
+    assertThatThrownBy(() -> SettingsStores.open(SettingsConfig.builder().postgres(url).build()))
+        .isInstanceOf(SettingsStorageException.class)
+        .hasMessageContaining("public.ai_providers")
+        .hasMessageContaining("set currentSchema");
   }
 
   @Test
@@ -136,7 +281,8 @@ class PostgresBackendTest {
   void thePasswordOfTheUrlAppearsInNoToStringMessageOrLog() throws Exception {
     String password = "pw-SECRET-4711";
     TestDatabase db = Backend.POSTGRES.newDatabase(dir);
-    String url = db.jdbcUrl() + "&password=" + password;
+    // pgjdbc reads a parameter up to the next '&': a ';' belongs to the password.
+    String url = db.jdbcUrl() + "&password=x;" + password + "&sslpassword=" + password;
     SettingsConfig config = SettingsConfig.builder().postgres(url).build();
     String unreachable =
         url.replaceFirst("127\\.0\\.0\\.1:\\d+", "127.0.0.1:1"); // nothing listens on port 1
@@ -160,7 +306,7 @@ class PostgresBackendTest {
     } finally {
       System.setErr(stderr);
     }
-    assertThat(seen.toString()).doesNotContain(password).contains("password=***");
+    assertThat(seen.toString()).doesNotContain(password).contains("&password=***");
     assertThat(log.toString(StandardCharsets.UTF_8)).doesNotContain(password);
   }
 

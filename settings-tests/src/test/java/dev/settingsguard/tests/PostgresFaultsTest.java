@@ -7,6 +7,7 @@ import dev.settingsguard.core.AiProvider;
 import dev.settingsguard.core.SettingsBusyException;
 import dev.settingsguard.core.SettingsStorageException;
 import dev.settingsguard.core.SettingsStore;
+import dev.settingsguard.jdbi.postgres.internal.OwnedPool;
 import dev.settingsguard.locking.SettingsConfig;
 import dev.settingsguard.locking.SettingsStores;
 import dev.settingsguard.testkit.PostgresServer;
@@ -36,7 +37,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * typed within the lock timeout plus the connect timeout, nothing is half-applied, and the same
  * store works again once the server is back. The server is this class's own, since it is stopped.
  */
-@Timeout(value = 120, unit = TimeUnit.SECONDS)
+// A separate thread: a call stuck in a socket read still fails the test in time.
+@Timeout(value = 120, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class PostgresFaultsTest {
 
   private static final Duration LOCK_TIMEOUT = Duration.ofSeconds(2);
@@ -126,6 +128,33 @@ class PostgresFaultsTest {
       }
       assertThat(store.addAiProvider("q", null, null).active()).isTrue();
       assertThat(store.setActiveProvider(id).active()).isTrue();
+    }
+    assertThat(Invariant.read(db)).isEqualTo(new Invariant.Counts(2, 1));
+  }
+
+  /**
+   * A server that stops answering, connections open: calls end when the socket timeout runs out
+   * (above the lock timeout), typed, and the store works again once the server answers.
+   */
+  @Test
+  void aServerThatStopsAnsweringEndsCallsTypedWithinTheSocketTimeout() throws Exception {
+    TestDatabase db = TestDatabase.postgres(server.newDatabase());
+    Duration bound = Duration.ofSeconds(OwnedPool.socketTimeoutSeconds(LOCK_TIMEOUT) + 3);
+    try (SettingsStore store = SettingsStores.open(db.config(Chain.DEFAULT, LOCK_TIMEOUT))) {
+      long id = store.addAiProvider("p", null, null).id();
+      server.freeze();
+      try {
+        for (Runnable call :
+            new Runnable[] {() -> store.setActiveProvider(id), store::listSettings}) {
+          long start = System.nanoTime();
+          assertThatThrownBy(call::run)
+              .isInstanceOfAny(SettingsStorageException.class, SettingsBusyException.class);
+          assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(bound);
+        }
+      } finally {
+        server.thaw();
+      }
+      assertThat(store.addAiProvider("q", null, null).active()).isTrue();
     }
     assertThat(Invariant.read(db)).isEqualTo(new Invariant.Counts(2, 1));
   }

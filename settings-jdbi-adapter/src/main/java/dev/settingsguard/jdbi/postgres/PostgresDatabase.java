@@ -75,7 +75,7 @@ public final class PostgresDatabase extends Database {
     requireOnClassPath("org.postgresql.Driver", "org.postgresql:postgresql");
     requireOnClassPath("com.zaxxer.hikari.HikariDataSource", "com.zaxxer:HikariCP");
     String redacted = redact(jdbcUrl);
-    DataSource pool = OwnedPool.open(jdbcUrl, redacted, lockTimeout);
+    DataSource pool = OwnedPool.open(jdbcUrl, lockTimeout);
     try {
       return open(pool, pool, redacted, lockTimeout);
     } catch (RuntimeException failure) {
@@ -105,41 +105,69 @@ public final class PostgresDatabase extends Database {
       DataSource dataSource, DataSource ownedPool, String displayName, Duration lockTimeout) {
     Jdbi jdbi = Jdbi.create(dataSource);
     try (Handle handle = jdbi.open()) {
-      Identity identity =
-          handle
-              .createQuery(
-                  "SELECT coalesce(host(inet_server_addr()), 'local socket') AS host,"
-                      + " coalesce(inet_server_port(), 0) AS port, current_database() AS database,"
-                      + " current_schema() AS schema")
-              .map(
-                  (rs, ctx) ->
-                      new Identity(
-                          rs.getString("host"),
-                          rs.getInt("port"),
-                          rs.getString("database"),
-                          rs.getString("schema")))
-              .one();
-      if (identity.schema() == null) {
+      if (!handle.getConnection().getAutoCommit()) {
+        // Every step outside a transaction would then be rolled back when its handle closes.
+        throw new IllegalStateException(
+            "The data source of settings database "
+                + displayName
+                + " hands out connections with auto-commit off; the store needs the JDBC default,"
+                + " auto-commit on");
+      }
+      String schema = handle.createQuery("SELECT current_schema()").mapTo(String.class).one();
+      if (schema == null) {
         throw new SettingsStorageException(
             "Cannot open settings database "
                 + displayName
                 + ": no schema of its search_path exists; create one or set currentSchema",
             null);
       }
-      PostgresSchema.migrate(handle, identity.toString());
-      return new PostgresDatabase(identity, lockTimeout, ownedPool, jdbi);
-    } catch (SettingsException failure) {
+      PostgresSchema.migrate(handle, displayName + " (schema " + schema + ")", lockTimeout);
+      return new PostgresDatabase(identify(handle, schema), lockTimeout, ownedPool, jdbi);
+    } catch (SettingsException | IllegalStateException failure) {
       throw failure;
-    } catch (RuntimeException failure) {
+    } catch (SQLException | RuntimeException failure) {
       SettingsException translated = PostgresErrors.translate(failure, displayName, lockTimeout);
       throw new SettingsStorageException(
           "Cannot open settings database " + displayName + ": " + translated.getMessage(), null);
     }
   }
 
-  /** The URL without the value of a {@code password} parameter. */
-  static String redact(String jdbcUrl) {
-    return jdbcUrl.replaceAll("(?i)([?&;]password=)[^&;]*", "$1***");
+  /**
+   * The cluster's system identifier where the user may read it (two addresses of one server then
+   * give one identity), else the address and port the server answered on; then the database and the
+   * schema.
+   */
+  private static Identity identify(Handle handle, String schema) {
+    String server =
+        handle
+            .createQuery(
+                "SELECT coalesce(host(inet_server_addr()), 'local socket') || ':'"
+                    + " || coalesce(inet_server_port(), 0)")
+            .mapTo(String.class)
+            .one();
+    String cluster;
+    try (Handle probe = handle.getJdbi().open()) {
+      cluster =
+          probe
+              .createQuery("SELECT system_identifier::text FROM pg_control_system()")
+              .mapTo(String.class)
+              .one();
+    } catch (RuntimeException notPermitted) {
+      cluster = server;
+    }
+    String database = handle.createQuery("SELECT current_database()").mapTo(String.class).one();
+    return new Identity(cluster, server, database, schema);
+  }
+
+  /**
+   * The URL without the values of its password parameters ({@code password}, {@code sslpassword}
+   * and any other {@code …password}), each up to the next {@code &}, as pgjdbc reads them.
+   *
+   * @param jdbcUrl a pgjdbc URL
+   * @return the URL fit for messages and logs
+   */
+  public static String redact(String jdbcUrl) {
+    return jdbcUrl.replaceAll("(?i)([?&][^=&]*password=)[^&]*", "$1***");
   }
 
   private static void requireOnClassPath(String className, String artifact) {
@@ -154,8 +182,8 @@ public final class PostgresDatabase extends Database {
   }
 
   /**
-   * @return the server's address and port, the database and the schema, as the server sees them:
-   *     two URLs that reach the same schema give equal identities
+   * @return the server (its cluster identifier, where readable), the database and the schema, as
+   *     the server sees them: two URLs that reach the same schema give equal identities
    */
   @Override
   public Object identity() {
@@ -204,6 +232,11 @@ public final class PostgresDatabase extends Database {
   protected void begin(Handle handle, TransactionMode mode) {
     handle.begin();
     try {
+      if (ownedPool == null) {
+        // The owned pool's connections are READ COMMITTED; an application's may default to a
+        // snapshot taken before the lock is granted.
+        control(handle, "SET TRANSACTION ISOLATION LEVEL READ COMMITTED");
+      }
       beginWrite(handle, mode);
     } catch (RuntimeException | Error failure) {
       rollback(handle, failure);
@@ -310,11 +343,27 @@ public final class PostgresDatabase extends Database {
     return "PostgresDatabase[" + name + "]";
   }
 
-  /** The schema as the server names it; equal for every URL that reaches it. */
-  private record Identity(String host, int port, String database, String schema) {
+  /**
+   * The schema as the server names it; equal for every URL that reaches it. The address only names
+   * it in messages, unless the cluster's identifier could not be read.
+   */
+  private record Identity(String cluster, String server, String database, String schema) {
+    @Override
+    public boolean equals(Object other) {
+      return other instanceof Identity that
+          && cluster.equals(that.cluster)
+          && database.equals(that.database)
+          && schema.equals(that.schema);
+    }
+
+    @Override
+    public int hashCode() {
+      return Objects.hash(cluster, database, schema);
+    }
+
     @Override
     public String toString() {
-      return "postgresql://" + host + ":" + port + "/" + database + " (schema " + schema + ")";
+      return "postgresql://" + server + "/" + database + " (schema " + schema + ")";
     }
   }
 }

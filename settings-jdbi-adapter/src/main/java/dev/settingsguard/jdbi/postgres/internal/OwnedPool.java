@@ -3,6 +3,7 @@ package dev.settingsguard.jdbi.postgres.internal;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicInteger;
 import javax.sql.DataSource;
 
 /**
@@ -17,38 +18,58 @@ public final class OwnedPool {
   /** Writes are serialized by the strategies; the rest serve concurrent reads. */
   private static final int MAXIMUM_SIZE = 8;
 
+  private static final AtomicInteger POOLS = new AtomicInteger();
+
   private OwnedPool() {}
 
   /**
    * @param jdbcUrl the URL, which may hold a password
-   * @param name the URL without its password, for the pool's name
    * @param lockTimeout the bound on every lock wait
    * @return the pool; close it with {@link #close}
    */
-  public static DataSource open(String jdbcUrl, String name, Duration lockTimeout) {
+  public static DataSource open(String jdbcUrl, Duration lockTimeout) {
     long lockSeconds = Math.max(1, (lockTimeout.toMillis() + 999) / 1000);
+    long lockMillis = Math.max(1, lockTimeout.toMillis());
     HikariConfig config = new HikariConfig();
     config.setJdbcUrl(jdbcUrl);
-    config.setPoolName("settings-guard " + name);
+    // Hikari's pool name shows in its logs, thread names and messages: never the URL.
+    config.setPoolName("settings-guard-" + POOLS.incrementAndGet());
     config.setMaximumPoolSize(MAXIMUM_SIZE);
     config.setMinimumIdle(1);
     config.setConnectionTimeout(Math.max(250, lockTimeout.toMillis()));
     config.setValidationTimeout(Math.max(250, Math.min(5_000, lockTimeout.toMillis())));
     // Connect when the store opens, not when the pool is built: that failure is the store's.
     config.setInitializationFailTimeout(-1);
-    config.addDataSourceProperty("connectTimeout", lockSeconds);
-    config.addDataSourceProperty("loginTimeout", lockSeconds);
-    config.addDataSourceProperty("socketTimeout", 2 * lockSeconds + 5);
-    config.addDataSourceProperty("tcpKeepAlive", true);
+    config.setTransactionIsolation("TRANSACTION_READ_COMMITTED");
     // Every statement, a read too, waits for a row's or a table's lock at most the lock timeout;
-    // a session that stops inside a transaction is ended rather than holding its locks.
-    long lockMillis = Math.max(1, lockTimeout.toMillis());
+    // a session that stops inside a transaction is ended rather than holding its locks. Set per
+    // connection, not through the URL's options, which a user's own options would replace.
+    config.setConnectionInitSql(
+        "SET lock_timeout = '"
+            + lockMillis
+            + "ms'; SET idle_in_transaction_session_timeout = '"
+            + lockMillis
+            + "ms'");
+    // pgjdbc reads only String properties: anything else would be silently ignored.
+    config.addDataSourceProperty("connectTimeout", String.valueOf(lockSeconds));
+    config.addDataSourceProperty("loginTimeout", String.valueOf(lockSeconds));
     config.addDataSourceProperty(
-        "options",
-        "-c lock_timeout=" + lockMillis + " -c idle_in_transaction_session_timeout=" + lockMillis);
+        "socketTimeout", String.valueOf(socketTimeoutSeconds(lockTimeout)));
+    config.addDataSourceProperty("tcpKeepAlive", "true");
     // The server's detail lines name a failing row's values; the library never shows them.
-    config.addDataSourceProperty("logServerErrorDetail", false);
+    config.addDataSourceProperty("logServerErrorDetail", "false");
     return new HikariDataSource(config);
+  }
+
+  /**
+   * @param lockTimeout the bound on every lock wait
+   * @return how long a statement may go without an answer from the server: above the lock timeout,
+   *     twice over, so that lock waits end in {@code lock_timeout}, and a few seconds for a loaded
+   *     server, but bounded for one that stopped answering
+   */
+  public static long socketTimeoutSeconds(Duration lockTimeout) {
+    long lockSeconds = Math.max(1, (lockTimeout.toMillis() + 999) / 1000);
+    return 2 * lockSeconds + 2;
   }
 
   /**

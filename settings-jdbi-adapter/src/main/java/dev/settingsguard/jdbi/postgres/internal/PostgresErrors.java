@@ -4,6 +4,7 @@ import dev.settingsguard.core.SettingsBusyException;
 import dev.settingsguard.core.SettingsException;
 import dev.settingsguard.core.SettingsStorageException;
 import java.sql.SQLException;
+import java.sql.SQLTransientConnectionException;
 import java.time.Duration;
 
 /**
@@ -12,11 +13,14 @@ import java.time.Duration;
  * <table>
  *   <caption>SQLSTATEs and what they become</caption>
  *   <tr><th>SQLSTATE</th><th>meaning</th><th>becomes</th></tr>
+ *   <tr><td>none (HikariCP's timeout)</td><td>no pooled connection within the lock timeout</td>
+ *       <td>{@code SettingsBusyException}</td></tr>
  *   <tr><td>55P03</td><td>lock not available: {@code lock_timeout} ran out</td>
  *       <td>{@code SettingsBusyException}</td></tr>
  *   <tr><td>40001, 40P01</td><td>serialization failure, deadlock</td>
  *       <td>{@code SettingsBusyException}</td></tr>
- *   <tr><td>08xxx, 57P01–57P03</td><td>connection lost, server shut down or starting</td>
+ *   <tr><td>08xxx, 25P03, 57P01–57P03</td><td>connection lost, session ended for idling in a
+ *       transaction, server shut down or starting</td>
  *       <td>{@code SettingsStorageException} saying the connection was lost</td></tr>
  *   <tr><td>P0001</td><td>a trigger's {@code RAISE EXCEPTION}</td>
  *       <td>{@code SettingsStorageException} without the trigger's text</td></tr>
@@ -41,6 +45,11 @@ public final class PostgresErrors {
       Throwable failure, String database, Duration lockTimeout) {
     if (failure instanceof SettingsException alreadyTranslated) {
       return alreadyTranslated;
+    }
+    SQLTransientConnectionException poolTimeout = findPoolTimeout(failure);
+    if (poolTimeout != null) {
+      // HikariCP's "connection is not available": every pooled connection stayed busy.
+      return new SettingsBusyException("connection of the pool of " + database, lockTimeout);
     }
     SQLException sql = findSqlCause(failure);
     String state = sql == null ? null : sql.getSQLState();
@@ -83,12 +92,13 @@ public final class PostgresErrors {
 
   /**
    * @param state a SQLSTATE, or {@code null}
-   * @return whether it says the connection is gone: class 08, or the server shutting down or not
-   *     yet accepting connections
+   * @return whether it says the connection is gone: class 08, the server ending a session idle in
+   *     its transaction for too long, or the server shutting down or not yet accepting connections
    */
   public static boolean isConnectionLost(String state) {
     return state != null
         && (state.startsWith("08")
+            || state.equals("25P03")
             || state.equals("57P01")
             || state.equals("57P02")
             || state.equals("57P03"));
@@ -114,6 +124,16 @@ public final class PostgresErrors {
     }
     int newline = message.indexOf('\n');
     return newline < 0 ? message : message.substring(0, newline);
+  }
+
+  /** A pool's timeout carries no SQLSTATE of its own, unlike a failure to connect. */
+  private static SQLTransientConnectionException findPoolTimeout(Throwable failure) {
+    for (Throwable t = failure; t != null; t = t.getCause()) {
+      if (t instanceof SQLTransientConnectionException timeout && timeout.getSQLState() == null) {
+        return timeout;
+      }
+    }
+    return null;
   }
 
   private static SQLException findSqlCause(Throwable failure) {

@@ -1,6 +1,8 @@
 package dev.settingsguard.jdbi.postgres.internal;
 
+import dev.settingsguard.core.SettingsBusyException;
 import dev.settingsguard.core.SettingsStorageException;
+import java.time.Duration;
 import java.util.List;
 import org.jdbi.v3.core.Handle;
 import org.slf4j.Logger;
@@ -49,42 +51,84 @@ public final class PostgresSchema {
   private PostgresSchema() {}
 
   /**
-   * Brings the schema to {@link #VERSION}.
+   * Brings the schema to {@link #VERSION}, then checks that the tables the connection's search path
+   * finds are the current schema's, the ones the writers' advisory lock is named after.
    *
    * @param handle a handle outside any transaction
    * @param database the database's name, for messages
-   * @throws SettingsStorageException if the schema is newer than this library's
+   * @param lockTimeout the bound on the wait for the migration's lock
+   * @throws SettingsStorageException if the schema is newer than this library's, or the search path
+   *     finds the tables in another schema
+   * @throws SettingsBusyException if another migration kept its lock for the whole lock timeout
    */
-  public static void migrate(Handle handle, String database) {
+  public static void migrate(Handle handle, String database, Duration lockTimeout) {
+    refuseTablesOutsideTheCurrentSchema(handle, database);
     if (version(handle, database) == VERSION) {
       return;
     }
-    handle.useTransaction(
-        transaction -> {
-          transaction.execute(
-              "SELECT pg_advisory_xact_lock(hashtext('settings-guard migration ' || current_schema()))");
-          transaction.execute(
-              "CREATE TABLE IF NOT EXISTS "
-                  + VERSION_TABLE
-                  + " (version INTEGER NOT NULL, migrated_at TIMESTAMPTZ NOT NULL DEFAULT now())");
-          // Read again under the lock: another machine may have migrated meanwhile.
-          int version = version(transaction, database);
-          for (int step = version; step < VERSION; step++) {
-            STEPS.get(step).forEach(transaction::execute);
-            transaction.execute("INSERT INTO " + VERSION_TABLE + " (version) VALUES (?)", step + 1);
-          }
-          if (version < VERSION) {
-            LOG.info(
-                "Migrated settings database {} from schema {} to {}", database, version, VERSION);
-          }
-        });
+    try {
+      handle.useTransaction(transaction -> migrateLocked(transaction, database, lockTimeout));
+    } catch (RuntimeException failure) {
+      if ("55P03".equals(PostgresErrors.sqlState(failure))) {
+        throw new SettingsBusyException("migration lock of " + database, lockTimeout);
+      }
+      throw failure;
+    }
+  }
+
+  /**
+   * The writers' lock is named after the current schema, while statements find the tables through
+   * the search path: the two must agree, or two stores could write the same tables under two locks.
+   */
+  private static void refuseTablesOutsideTheCurrentSchema(Handle handle, String database) {
+    List<String> elsewhere =
+        handle
+            .createQuery(
+                "SELECT n.nspname || '.' || c.relname FROM pg_class c"
+                    + " JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid IN"
+                    + " (to_regclass('settings'), to_regclass('ai_providers'), to_regclass(?))"
+                    + " AND n.nspname <> current_schema() ORDER BY 1")
+            .bind(0, VERSION_TABLE)
+            .mapTo(String.class)
+            .list();
+    if (!elsewhere.isEmpty()) {
+      throw new SettingsStorageException(
+          "Settings database "
+              + database
+              + ": its search path finds "
+              + elsewhere
+              + " outside its current schema; set currentSchema to the schema that holds them",
+          null);
+    }
+  }
+
+  private static void migrateLocked(Handle transaction, String database, Duration lockTimeout) {
+    transaction.execute(
+        "SELECT set_config('lock_timeout', ?, true)", Math.max(1, lockTimeout.toMillis()) + "ms");
+    transaction.execute(
+        "SELECT pg_advisory_xact_lock(hashtext('settings-guard migration ' || current_schema()))");
+    transaction.execute(
+        "CREATE TABLE IF NOT EXISTS "
+            + VERSION_TABLE
+            + " (version INTEGER NOT NULL, migrated_at TIMESTAMPTZ NOT NULL DEFAULT now())");
+    // Read again under the lock: another machine may have migrated meanwhile.
+    int version = version(transaction, database);
+    for (int step = version; step < VERSION; step++) {
+      STEPS.get(step).forEach(transaction::execute);
+      transaction.execute("INSERT INTO " + VERSION_TABLE + " (version) VALUES (?)", step + 1);
+    }
+    if (version < VERSION) {
+      LOG.info("Migrated settings database {} from schema {} to {}", database, version, VERSION);
+    }
   }
 
   /** The schema's version: 0 where the library's table does not exist yet. */
   private static int version(Handle handle, String database) {
+    // In the current schema only: a version table elsewhere on the search path is another store's.
     boolean exists =
         handle
-            .createQuery("SELECT to_regclass(?) IS NOT NULL")
+            .createQuery(
+                "SELECT to_regclass(quote_ident(current_schema()) || '.' || ?) IS NOT NULL")
             .bind(0, VERSION_TABLE)
             .mapTo(Boolean.class)
             .one();
