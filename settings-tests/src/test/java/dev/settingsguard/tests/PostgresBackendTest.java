@@ -9,6 +9,7 @@ import com.zaxxer.hikari.HikariDataSource;
 import dev.settingsguard.core.SettingsBusyException;
 import dev.settingsguard.core.SettingsStorageException;
 import dev.settingsguard.core.SettingsStore;
+import dev.settingsguard.jdbi.JdbiSettingsStore;
 import dev.settingsguard.jdbi.postgres.PostgresDatabase;
 import dev.settingsguard.locking.SettingsConfig;
 import dev.settingsguard.locking.SettingsStores;
@@ -122,8 +123,10 @@ class PostgresBackendTest {
             }
           }
         };
+    PostgresDatabase stoppedDatabase = PostgresDatabase.open(dataSource, LOCK_TIMEOUT);
+    stoppedDatabase.setSqlLogger(stallAfterTheFirstUpdate);
     try (SettingsStore stopped =
-            TestStores.openWithSqlLogger(db, stalling, stallAfterTheFirstUpdate);
+            SettingsStores.decorate(new JdbiSettingsStore(stoppedDatabase), stalling);
         SettingsStore other =
             SettingsStores.open(db.config(Chain.DEFAULT, LOCK_TIMEOUT.multipliedBy(4)))) {
       CompletableFuture<Throwable> stalledWrite =

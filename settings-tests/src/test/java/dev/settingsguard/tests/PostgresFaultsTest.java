@@ -14,6 +14,7 @@ import dev.settingsguard.testkit.PostgresServer;
 import dev.settingsguard.tests.support.Chain;
 import dev.settingsguard.tests.support.Invariant;
 import dev.settingsguard.tests.support.TestDatabase;
+import dev.settingsguard.tests.support.TestStores;
 import java.sql.Connection;
 import java.sql.Statement;
 import java.time.Duration;
@@ -25,6 +26,8 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import org.jdbi.v3.core.statement.SqlLogger;
+import org.jdbi.v3.core.statement.StatementContext;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -155,6 +158,44 @@ class PostgresFaultsTest {
         server.thaw();
       }
       assertThat(store.addAiProvider("q", null, null).active()).isTrue();
+    }
+    assertThat(Invariant.read(db)).isEqualTo(new Invariant.Counts(2, 1));
+  }
+
+  /**
+   * The server stops answering in the middle of a write, its connection in use: the write ends when
+   * the socket timeout runs out, typed, nothing of it applied, and the next write works.
+   */
+  @Test
+  @Timeout(value = 30, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+  void aServerThatStopsAnsweringDuringAWriteEndsItTypedWithinTheSocketTimeout() throws Exception {
+    TestDatabase db = TestDatabase.postgres(server.newDatabase());
+    TestStores.seedProviders(db, 2);
+    Duration bound = Duration.ofSeconds(OwnedPool.socketTimeoutSeconds(LOCK_TIMEOUT) + 3);
+    AtomicBoolean frozen = new AtomicBoolean();
+    SqlLogger freezeAfterTheFirstStep =
+        new SqlLogger() {
+          @Override
+          public void logAfterExecution(StatementContext context) {
+            if (context.getRawSql().startsWith("SELECT id") && frozen.compareAndSet(false, true)) {
+              server.freeze();
+            }
+          }
+        };
+    try (SettingsStore store =
+        TestStores.openWithSqlLogger(
+            db, db.config(Chain.DEFAULT, LOCK_TIMEOUT), freezeAfterTheFirstStep)) {
+      try {
+        long start = System.nanoTime();
+        assertThatThrownBy(() -> store.setActiveProvider(1))
+            .isInstanceOf(SettingsStorageException.class)
+            .hasMessageContaining("Lost the connection");
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(bound);
+      } finally {
+        server.thaw();
+      }
+      assertThat(frozen).isTrue();
+      assertThat(store.setActiveProvider(1).active()).isTrue();
     }
     assertThat(Invariant.read(db)).isEqualTo(new Invariant.Counts(2, 1));
   }
