@@ -247,6 +247,43 @@ class PostgresBackendTest {
   }
 
   @Test
+  void anotherApplicationsSettingsTableIsRefusedUnchanged() throws Exception {
+    TestDatabase db = Backend.POSTGRES.newDatabase(dir);
+    try (Connection foreign = db.connect();
+        Statement sql = foreign.createStatement()) {
+      sql.execute("CREATE TABLE settings (id SERIAL PRIMARY KEY, name TEXT, payload TEXT)");
+    }
+
+    assertThatThrownBy(() -> SettingsStores.open(db.config(Chain.DEFAULT)))
+        .isInstanceOf(SettingsStorageException.class)
+        .hasMessageContaining("[settings]")
+        .hasMessageContaining("did not create");
+    try (Connection foreign = db.connect();
+        Statement sql = foreign.createStatement();
+        var tables =
+            sql.executeQuery(
+                "SELECT string_agg(tablename, ',' ORDER BY tablename) FROM pg_tables"
+                    + " WHERE schemaname = 'public'")) {
+      tables.next();
+      assertThat(tables.getString(1)).as("nothing created").isEqualTo("settings");
+    }
+  }
+
+  @Test
+  void aDroppedSingleActiveIndexIsRefusedAtOpen() throws Exception {
+    TestDatabase db = Backend.POSTGRES.newDatabase(dir);
+    TestStores.seedProviders(db, 2);
+    try (Connection foreign = db.connect();
+        Statement sql = foreign.createStatement()) {
+      sql.execute("DROP INDEX ai_providers_single_active");
+    }
+
+    assertThatThrownBy(() -> SettingsStores.open(db.config(Chain.DEFAULT)))
+        .isInstanceOf(SettingsStorageException.class)
+        .hasMessageContaining("ai_providers_single_active");
+  }
+
+  @Test
   void aSchemaOfANewerVersionIsRefusedUnchanged() throws Exception {
     TestDatabase db = Backend.POSTGRES.newDatabase(dir);
     TestStores.seedProviders(db, 1);

@@ -48,6 +48,8 @@ public final class PostgresSchema {
 
   private static final String VERSION_TABLE = "settings_guard_schema";
 
+  private static final String SINGLE_ACTIVE_INDEX_NAME = "ai_providers_single_active";
+
   private PostgresSchema() {}
 
   /**
@@ -63,16 +65,50 @@ public final class PostgresSchema {
    */
   public static void migrate(Handle handle, String database, Duration lockTimeout) {
     refuseTablesOutsideTheCurrentSchema(handle, database);
-    if (version(handle, database) == VERSION) {
-      return;
-    }
-    try {
-      handle.useTransaction(transaction -> migrateLocked(transaction, database, lockTimeout));
-    } catch (RuntimeException failure) {
-      if ("55P03".equals(PostgresErrors.sqlState(failure))) {
-        throw new SettingsBusyException("migration lock of " + database, lockTimeout);
+    if (version(handle, database) != VERSION) {
+      try {
+        handle.useTransaction(transaction -> migrateLocked(transaction, database, lockTimeout));
+      } catch (RuntimeException failure) {
+        if ("55P03".equals(PostgresErrors.sqlState(failure))) {
+          throw new SettingsBusyException("migration lock of " + database, lockTimeout);
+        }
+        throw failure;
       }
-      throw failure;
+    }
+    refuseMissingConstraints(handle, database);
+  }
+
+  /**
+   * "At most one active" is the database's: a foreign client that dropped the single-active index
+   * or the {@code CHECK} would let two providers be active, so such a schema is refused.
+   */
+  private static void refuseMissingConstraints(Handle handle, String database) {
+    boolean index =
+        handle
+            .createQuery(
+                "SELECT EXISTS (SELECT 1 FROM pg_indexes WHERE schemaname = current_schema()"
+                    + " AND tablename = 'ai_providers' AND indexname = ?"
+                    + " AND indexdef LIKE 'CREATE UNIQUE INDEX %' AND indexdef LIKE '%WHERE (is_active = 1)')")
+            .bind(0, SINGLE_ACTIVE_INDEX_NAME)
+            .mapTo(Boolean.class)
+            .one();
+    boolean check =
+        handle
+            .createQuery(
+                "SELECT EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = 'ai_providers'::regclass"
+                    + " AND contype = 'c' AND pg_get_constraintdef(oid) LIKE '%is_active%')")
+            .mapTo(Boolean.class)
+            .one();
+    if (!index || !check) {
+      throw new SettingsStorageException(
+          "Settings database "
+              + database
+              + " has lost "
+              + (!index ? "its unique partial index " + SINGLE_ACTIVE_INDEX_NAME : "")
+              + (!index && !check ? " and " : "")
+              + (!check ? "the CHECK on ai_providers.is_active" : "")
+              + ", which keep two providers from being active; restore it before opening",
+          null);
     }
   }
 
@@ -113,6 +149,26 @@ public final class PostgresSchema {
             + " (version INTEGER NOT NULL, migrated_at TIMESTAMPTZ NOT NULL DEFAULT now())");
     // Read again under the lock: another machine may have migrated meanwhile.
     int version = version(transaction, database);
+    if (version == 0) {
+      List<String> foreign =
+          transaction
+              .createQuery(
+                  "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"
+                      + " AND tablename IN ('settings', 'ai_providers') ORDER BY 1")
+              .mapTo(String.class)
+              .list();
+      if (!foreign.isEmpty()) {
+        // Rolled back with the transaction: the schema is left as it was.
+        throw new SettingsStorageException(
+            "Settings database "
+                + database
+                + " holds tables "
+                + foreign
+                + " that this library did not create (it keeps no version there); rename them or"
+                + " choose another schema; left unchanged",
+            null);
+      }
+    }
     for (int step = version; step < VERSION; step++) {
       STEPS.get(step).forEach(transaction::execute);
       transaction.execute("INSERT INTO " + VERSION_TABLE + " (version) VALUES (?)", step + 1);
