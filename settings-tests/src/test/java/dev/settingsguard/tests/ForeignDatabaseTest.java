@@ -9,6 +9,7 @@ import dev.settingsguard.core.SettingsStorageException;
 import dev.settingsguard.core.SettingsStore;
 import dev.settingsguard.tests.support.Chain;
 import dev.settingsguard.tests.support.Invariant;
+import dev.settingsguard.tests.support.TestDatabase;
 import dev.settingsguard.tests.support.TestStores;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -197,12 +198,7 @@ class ForeignDatabaseTest {
   }
 
   private static void sql(Path db, String... statements) throws SQLException {
-    try (Connection connection = DriverManager.getConnection("jdbc:sqlite:" + db);
-        Statement statement = connection.createStatement()) {
-      for (String sql : statements) {
-        statement.execute(sql);
-      }
-    }
+    TestDatabase.sqlite(db).execute(statements);
   }
 
   /** Opening is refused with a message holding every fragment, and the file is as it was. */

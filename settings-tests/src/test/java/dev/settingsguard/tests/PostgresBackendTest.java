@@ -234,10 +234,7 @@ class PostgresBackendTest {
   void aSearchPathThatFindsTheTablesOutsideTheCurrentSchemaIsRefused() throws Exception {
     TestDatabase db = Backend.POSTGRES.newDatabase(dir);
     TestStores.seedProviders(db, 1); // the tables in public
-    try (Connection foreign = db.connect();
-        Statement sql = foreign.createStatement()) {
-      sql.execute("CREATE SCHEMA other");
-    }
+    db.execute("CREATE SCHEMA other");
     String url = db.jdbcUrl() + "&currentSchema=other,public";
 
     assertThatThrownBy(() -> SettingsStores.open(SettingsConfig.builder().postgres(url).build()))
@@ -249,10 +246,7 @@ class PostgresBackendTest {
   @Test
   void anotherApplicationsSettingsTableIsRefusedUnchanged() throws Exception {
     TestDatabase db = Backend.POSTGRES.newDatabase(dir);
-    try (Connection foreign = db.connect();
-        Statement sql = foreign.createStatement()) {
-      sql.execute("CREATE TABLE settings (id SERIAL PRIMARY KEY, name TEXT, payload TEXT)");
-    }
+    db.execute("CREATE TABLE settings (id SERIAL PRIMARY KEY, name TEXT, payload TEXT)");
 
     assertThatThrownBy(() -> SettingsStores.open(db.config(Chain.DEFAULT)))
         .isInstanceOf(SettingsStorageException.class)
@@ -273,10 +267,7 @@ class PostgresBackendTest {
   void aDroppedSingleActiveIndexIsRefusedAtOpen() throws Exception {
     TestDatabase db = Backend.POSTGRES.newDatabase(dir);
     TestStores.seedProviders(db, 2);
-    try (Connection foreign = db.connect();
-        Statement sql = foreign.createStatement()) {
-      sql.execute("DROP INDEX ai_providers_single_active");
-    }
+    db.execute("DROP INDEX ai_providers_single_active");
 
     assertThatThrownBy(() -> SettingsStores.open(db.config(Chain.DEFAULT)))
         .isInstanceOf(SettingsStorageException.class)
@@ -287,10 +278,7 @@ class PostgresBackendTest {
   void aSchemaOfANewerVersionIsRefusedUnchanged() throws Exception {
     TestDatabase db = Backend.POSTGRES.newDatabase(dir);
     TestStores.seedProviders(db, 1);
-    try (Connection foreign = db.connect();
-        Statement sql = foreign.createStatement()) {
-      sql.execute("INSERT INTO settings_guard_schema (version) VALUES (99)");
-    }
+    db.execute("INSERT INTO settings_guard_schema (version) VALUES (99)");
 
     assertThatThrownBy(() -> SettingsStores.open(db.config(Chain.DEFAULT)))
         .isInstanceOf(SettingsStorageException.class)

@@ -146,9 +146,10 @@ public final class PostgresDatabase extends Database {
             .mapTo(String.class)
             .one();
     String cluster;
-    try (Handle probe = handle.getJdbi().open()) {
+    try {
+      // In auto-commit mode (checked at open) a refused statement leaves the session usable.
       cluster =
-          probe
+          handle
               .createQuery("SELECT system_identifier::text FROM pg_control_system()")
               .mapTo(String.class)
               .one();

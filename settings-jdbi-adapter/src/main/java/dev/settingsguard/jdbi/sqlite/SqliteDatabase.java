@@ -133,11 +133,8 @@ public final class SqliteDatabase extends Database {
       try (Handle handle = Jdbi.open(connection)) {
         return Schema.needsMigration(handle, canonical);
       }
-    } catch (SQLException failure) {
-      throw SqlErrors.translate(failure, canonical, lockTimeout, Duration.ZERO);
-    } catch (SettingsStorageException refused) {
-      throw refused;
-    } catch (RuntimeException failure) {
+    } catch (SQLException | RuntimeException failure) {
+      // A refusal of Schema's is a SettingsException already and comes through unchanged.
       throw SqlErrors.translate(failure, canonical, lockTimeout, Duration.ZERO);
     }
   }
@@ -193,9 +190,10 @@ public final class SqliteDatabase extends Database {
   }
 
   /**
-   * @return what identifies the database file whatever name reaches it (its device and inode, where
-   *     the file system has them), for locks that every store on the file must share
+   * @return the file's device and inode, where the file system has them: equal whatever name
+   *     reaches the file
    */
+  @Override
   public Object identity() {
     return identity;
   }

@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
 
 /**
@@ -122,6 +123,21 @@ public final class TestDatabase {
    */
   public Connection connect() throws SQLException {
     return DriverManager.getConnection(jdbcUrl);
+  }
+
+  /**
+   * Runs statements on a plain connection, as a foreign client would.
+   *
+   * @param statements the SQL, run in order in auto-commit mode
+   * @throws SQLException if one fails
+   */
+  public void execute(String... statements) throws SQLException {
+    try (Connection connection = connect();
+        Statement statement = connection.createStatement()) {
+      for (String sql : statements) {
+        statement.execute(sql);
+      }
+    }
   }
 
   @Override

@@ -4,11 +4,8 @@ import dev.settingsguard.core.SettingsStorageException;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Collectors;
 import org.jdbi.v3.core.Handle;
@@ -73,32 +70,26 @@ public final class Schema {
   public static final int VERSION = STEPS.size();
 
   /** Each table's columns as {@code PRAGMA table_info} lists them: name, type, not null, key. */
-  private static final Map<String, List<Column>> TABLES =
-      orderedMap(
-          "settings",
-          List.of(
-              new Column("key", "TEXT", true, true),
-              new Column("value", "TEXT", false, false),
-              new Column("updated_at", "INTEGER", true, false)),
-          "ai_providers",
-          List.of(
-              new Column("id", "INTEGER", false, true),
-              new Column("provider_name", "TEXT", true, false),
-              new Column("api_key", "TEXT", false, false),
-              new Column("model", "TEXT", false, false),
-              new Column("is_active", "INTEGER", true, false),
-              new Column("created_at", "INTEGER", true, false),
-              new Column("updated_at", "INTEGER", true, false)));
+  private static final List<Table> TABLES =
+      List.of(
+          new Table(
+              "settings",
+              List.of(
+                  new Column("key", "TEXT", true, true),
+                  new Column("value", "TEXT", false, false),
+                  new Column("updated_at", "INTEGER", true, false))),
+          new Table(
+              "ai_providers",
+              List.of(
+                  new Column("id", "INTEGER", false, true),
+                  new Column("provider_name", "TEXT", true, false),
+                  new Column("api_key", "TEXT", false, false),
+                  new Column("model", "TEXT", false, false),
+                  new Column("is_active", "INTEGER", true, false),
+                  new Column("created_at", "INTEGER", true, false),
+                  new Column("updated_at", "INTEGER", true, false))));
 
   private Schema() {}
-
-  private static Map<String, List<Column>> orderedMap(
-      String firstTable, List<Column> first, String secondTable, List<Column> second) {
-    Map<String, List<Column>> tables = new LinkedHashMap<>();
-    tables.put(firstTable, first);
-    tables.put(secondTable, second);
-    return Collections.unmodifiableMap(tables);
-  }
 
   /**
    * Checks the file in one read transaction, so that every check sees one snapshot; nothing is
@@ -194,13 +185,12 @@ public final class Schema {
     }
     refuseForeignObjects(handle, database);
     boolean providersTable = false;
-    for (Map.Entry<String, List<Column>> table : TABLES.entrySet()) {
-      if (tableExists(handle, table.getKey())) {
-        checkShape(handle, database, table.getKey(), table.getValue());
-        providersTable |= table.getKey().equals("ai_providers");
+    for (Table table : TABLES) {
+      if (tableExists(handle, table.name())) {
+        checkShape(handle, database, table.name(), table.columns());
+        providersTable |= table.name().equals("ai_providers");
       } else if (version > 0) {
-        throw refused(
-            database, "has schema version " + version + " but no table " + table.getKey());
+        throw refused(database, "has schema version " + version + " but no table " + table.name());
       }
     }
     boolean index = singleActiveIndex(handle, database);
@@ -381,6 +371,9 @@ public final class Schema {
         ? "nothing"
         : columns.stream().map(Column::toString).collect(Collectors.joining(", ", "(", ")"));
   }
+
+  /** One of this library's tables and its columns, in order. */
+  private record Table(String name, List<Column> columns) {}
 
   /** One column as {@code PRAGMA table_info} describes it. */
   private record Column(String name, String type, boolean notNull, boolean primaryKey) {
