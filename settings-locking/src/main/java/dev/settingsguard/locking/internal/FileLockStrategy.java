@@ -21,9 +21,6 @@ import java.time.Duration;
 import java.util.EnumSet;
 import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentMap;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -53,23 +50,22 @@ public final class FileLockStrategy implements WriteGuard {
 
   private static final Logger LOG = LoggerFactory.getLogger(FileLockStrategy.class);
 
-  /**
-   * One entry per lock file open in this JVM; removed when its last store closes. Entries are
-   * opened and closed inside the map's per-key {@code compute}, so stores of other lock files never
-   * wait on them.
-   */
-  private static final ConcurrentMap<Path, SharedLockFile> OPEN = new ConcurrentHashMap<>();
+  /** One entry per lock file open in this JVM; its channel closes with the last store using it. */
+  private static final SharedByStores<Path, SharedLockFile> OPEN =
+      new SharedByStores<>(SharedLockFile::close);
 
   private static final Set<PosixFilePermission> OWNER_ONLY =
       EnumSet.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE);
 
+  private final SharedByStores<Path, SharedLockFile>.Lease lease;
   private final SharedLockFile shared;
   private final Duration timeout;
   private final WriteGuard batchScope;
-  private final AtomicBoolean closed = new AtomicBoolean();
 
-  private FileLockStrategy(SharedLockFile shared, WriteGuard guardsBelow, Duration timeout) {
-    this.shared = shared;
+  private FileLockStrategy(
+      SharedByStores<Path, SharedLockFile>.Lease lease, WriteGuard guardsBelow, Duration timeout) {
+    this.lease = lease;
+    this.shared = lease.value();
     this.timeout = timeout;
     this.batchScope = new BatchScope(guardsBelow);
   }
@@ -90,16 +86,10 @@ public final class FileLockStrategy implements WriteGuard {
     Objects.requireNonNull(guardsBelow, "guardsBelow");
     Objects.requireNonNull(timeout, "timeout");
     Path lockFile = canonicalDatabase.resolveSibling(canonicalDatabase.getFileName() + ".lock");
-    SharedLockFile shared =
-        OPEN.compute(
-            lockFile,
-            (path, open) -> {
-              SharedLockFile entry =
-                  open != null ? open : SharedLockFile.open(path, canonicalDatabase);
-              entry.users++;
-              return entry;
-            });
-    return new FileLockStrategy(shared, guardsBelow, timeout);
+    return new FileLockStrategy(
+        OPEN.lease(lockFile, path -> SharedLockFile.open(path, canonicalDatabase)),
+        guardsBelow,
+        timeout);
   }
 
   @Override
@@ -170,18 +160,7 @@ public final class FileLockStrategy implements WriteGuard {
   /** Closes the lock file's channel when the last store using it in this JVM closes. */
   @Override
   public void close() {
-    if (!closed.compareAndSet(false, true)) {
-      return;
-    }
-    OPEN.computeIfPresent(
-        shared.path,
-        (path, open) -> {
-          if (--open.users > 0) {
-            return open;
-          }
-          open.close();
-          return null;
-        });
+    lease.close();
   }
 
   @Override
@@ -204,14 +183,13 @@ public final class FileLockStrategy implements WriteGuard {
   }
 
   /**
-   * The in-JVM lock and the open channel for one lock file; {@code users} is guarded by the entry's
-   * key in {@code OPEN}, {@code held} by {@code writers}.
+   * The in-JVM lock and the open channel for one lock file; {@code held} is guarded by {@code
+   * writers}.
    */
   private static final class SharedLockFile {
     final Path path;
     final FileChannel channel;
     final CombiningLock writers;
-    int users;
     FileLock held;
 
     private SharedLockFile(Path path, FileChannel channel) {

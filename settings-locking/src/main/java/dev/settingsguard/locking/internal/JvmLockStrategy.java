@@ -2,9 +2,6 @@ package dev.settingsguard.locking.internal;
 
 import java.time.Duration;
 import java.util.Objects;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentMap;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 
 /**
@@ -21,29 +18,16 @@ import java.util.function.Supplier;
  */
 public final class JvmLockStrategy implements WriteGuard {
 
-  /** One entry per database that an open store of this JVM guards with this strategy. */
-  private static final ConcurrentMap<Object, SharedLock> LOCKS = new ConcurrentHashMap<>();
+  /** One lock per database that an open store of this JVM guards with this strategy. */
+  private static final SharedByStores<Object, CombiningLock> LOCKS =
+      new SharedByStores<>(lock -> {});
 
-  private final Object identity;
-  private final CombiningLock lock;
+  private final SharedByStores<Object, CombiningLock>.Lease lease;
   private final WriteGuard guardsBelow;
   private final Duration timeout;
-  private final AtomicBoolean closed = new AtomicBoolean();
 
   private JvmLockStrategy(Object identity, String name, WriteGuard guardsBelow, Duration timeout) {
-    this.identity = identity;
-    this.lock =
-        LOCKS.compute(
-                identity,
-                (key, shared) -> {
-                  SharedLock entry =
-                      shared != null
-                          ? shared
-                          : new SharedLock(new CombiningLock("JVM lock on " + name));
-                  entry.users++;
-                  return entry;
-                })
-            .lock;
+    this.lease = LOCKS.lease(identity, key -> new CombiningLock("JVM lock on " + name));
     this.guardsBelow = guardsBelow;
     this.timeout = timeout;
   }
@@ -67,29 +51,17 @@ public final class JvmLockStrategy implements WriteGuard {
 
   @Override
   public <R> R around(Supplier<R> operation) {
-    return lock.run(operation, guardsBelow, timeout);
+    return lease.value().run(operation, guardsBelow, timeout);
   }
 
   /** Removes the database's lock when the last store using it in this JVM closes. */
   @Override
   public void close() {
-    if (closed.compareAndSet(false, true)) {
-      LOCKS.computeIfPresent(identity, (key, shared) -> --shared.users == 0 ? null : shared);
-    }
+    lease.close();
   }
 
   @Override
   public String toString() {
     return "JvmLock";
-  }
-
-  /** A lock and the number of open stores using it; {@code users} is guarded by its map entry. */
-  private static final class SharedLock {
-    final CombiningLock lock;
-    int users;
-
-    SharedLock(CombiningLock lock) {
-      this.lock = lock;
-    }
   }
 }
