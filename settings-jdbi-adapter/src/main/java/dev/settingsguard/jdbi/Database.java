@@ -16,8 +16,8 @@ import org.jdbi.v3.core.statement.SqlLogger;
  */
 public abstract class Database implements AutoCloseable {
 
-  private final ThreadLocal<TransactionState> transaction =
-      ThreadLocal.withInitial(() -> TransactionState.NONE);
+  /** This thread's transaction on this database, or {@code null} outside {@link #inTransaction}. */
+  private final ThreadLocal<OpenTransaction> transaction = new ThreadLocal<>();
 
   /** For the backends' own subclasses. */
   protected Database() {}
@@ -40,9 +40,14 @@ public abstract class Database implements AutoCloseable {
    * work throws, its own changes are rolled back and the enclosing transaction goes on. This lets a
    * caller run several operations, each atomic, under one commit.
    *
+   * <p>The first work nested in a transaction in which nothing has run yet needs no savepoint: if
+   * it throws, the whole transaction is rolled back, which undoes that work alone, and begun again
+   * for whatever the enclosing work runs next. So a batch of one write costs no savepoint.
+   *
    * <p>If even the savepoint cannot be rolled back to (the backend ended the whole transaction
-   * after a failure, or the connection is gone), nothing more runs in the enclosing transaction and
-   * it rolls back instead of committing, in case the failed work's steps are still there.
+   * after a failure, or the connection is gone), or the transaction cannot be begun again, nothing
+   * more runs in the enclosing transaction and it rolls back instead of committing, in case the
+   * failed work's steps are still there.
    *
    * @param mode how the transaction excludes other writers; ignored inside another transaction
    * @param work the operation
@@ -54,22 +59,22 @@ public abstract class Database implements AutoCloseable {
    *     inside another transaction that could not be undone to a savepoint, and nothing ran
    */
   public final <R> R inTransaction(TransactionMode mode, Supplier<R> work) {
-    switch (transaction.get()) {
-      case OPEN:
-        return inSavepoint(work);
-      case ROLLED_BACK:
+    OpenTransaction open = transaction.get();
+    if (open != null) {
+      if (open.rolledBack) {
         throw new SettingsStorageException(
             "The enclosing transaction on " + name() + " was rolled back after a failure", null);
-      default:
-        break;
+      }
+      return open.unused ? asFirstWork(open, work) : inSavepoint(open, work);
     }
-    return withHandle(
+    return onHandle(
         handle -> {
           begin(handle, mode);
-          transaction.set(TransactionState.OPEN);
+          OpenTransaction opened = new OpenTransaction(mode);
+          transaction.set(opened);
           try {
             R result = work.get();
-            if (transaction.get() == TransactionState.ROLLED_BACK) {
+            if (opened.rolledBack) {
               throw new SettingsStorageException(
                   "A write in a transaction on " + name() + " could not be undone on its own",
                   null);
@@ -80,13 +85,34 @@ public abstract class Database implements AutoCloseable {
             rollback(handle, failure);
             throw failure;
           } finally {
-            transaction.set(TransactionState.NONE);
+            transaction.remove();
           }
         });
   }
 
-  private <R> R inSavepoint(Supplier<R> work) {
-    return withHandle(
+  /** Runs the work as the transaction's first, undoing it, if it throws, by a rollback. */
+  private <R> R asFirstWork(OpenTransaction open, Supplier<R> work) {
+    return onHandle(
+        handle -> {
+          open.unused = false;
+          try {
+            return work.get();
+          } catch (RuntimeException | Error failure) {
+            rollback(handle, failure);
+            try {
+              begin(handle, open.mode);
+              open.unused = true;
+            } catch (RuntimeException beginFailure) {
+              failure.addSuppressed(beginFailure);
+              open.rolledBack = true;
+            }
+            throw failure;
+          }
+        });
+  }
+
+  private <R> R inSavepoint(OpenTransaction open, Supplier<R> work) {
+    return onHandle(
         handle -> {
           savepoint(handle);
           try {
@@ -95,7 +121,7 @@ public abstract class Database implements AutoCloseable {
             return result;
           } catch (RuntimeException | Error failure) {
             if (!rollbackToSavepoint(handle, failure)) {
-              transaction.set(TransactionState.ROLLED_BACK);
+              open.rolledBack = true;
             }
             throw failure;
           }
@@ -103,10 +129,27 @@ public abstract class Database implements AutoCloseable {
   }
 
   /**
+   * Runs one step of an operation with a handle, translating failures into the port's exceptions.
+   * Within {@link #inTransaction}, the callback receives the transaction's handle.
+   *
+   * @param step the work, typically one statement
+   * @param <R> the result type
+   * @return the step's result
+   */
+  protected final <R> R withHandle(HandleCallback<R, RuntimeException> step) {
+    OpenTransaction open = transaction.get();
+    if (open != null) {
+      open.unused = false;
+    }
+    return onHandle(step);
+  }
+
+  /**
    * @return whether this thread is inside {@link #inTransaction}, its transaction still usable
    */
   protected final boolean inOpenTransaction() {
-    return transaction.get() == TransactionState.OPEN;
+    OpenTransaction open = transaction.get();
+    return open != null && !open.rolledBack;
   }
 
   /**
@@ -177,24 +220,32 @@ public abstract class Database implements AutoCloseable {
   public void checkStorable(String field, String text) {}
 
   /**
-   * Runs one step with a handle, translating failures into the port's exceptions. Within {@link
-   * #inTransaction}, the callback receives the transaction's handle.
+   * Runs a callback with a handle, translating failures into the port's exceptions: the steps of
+   * {@link #withHandle} and the transactions' own statements. Within {@link #inTransaction}, the
+   * callback receives the transaction's handle.
    *
-   * @param step the work, typically one statement
+   * @param callback the work
    * @param <R> the result type
-   * @return the step's result
+   * @return the callback's result
    */
-  protected abstract <R> R withHandle(HandleCallback<R, RuntimeException> step);
+  protected abstract <R> R onHandle(HandleCallback<R, RuntimeException> callback);
 
   /** Closes the database's connections. Idempotent. */
   @Override
   public abstract void close();
 
-  /** Where a thread is with respect to {@link #inTransaction}. */
-  private enum TransactionState {
-    NONE,
-    OPEN,
+  /** A thread's open transaction on this database. */
+  private static final class OpenTransaction {
+    final TransactionMode mode;
+
+    /** Nothing has run in it yet: the next nested work needs no savepoint. */
+    boolean unused = true;
+
     /** Open as far as the callers know, but no longer usable after a failure. */
-    ROLLED_BACK
+    boolean rolledBack;
+
+    OpenTransaction(TransactionMode mode) {
+      this.mode = mode;
+    }
   }
 }

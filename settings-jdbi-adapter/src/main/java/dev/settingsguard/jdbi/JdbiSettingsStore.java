@@ -30,6 +30,7 @@ import org.jdbi.v3.core.statement.StatementContext;
  */
 public final class JdbiSettingsStore implements SettingsStore {
 
+  /** In this order: {@link #provider} reads them by position. */
   private static final String PROVIDER_COLUMNS =
       "id, provider_name, api_key, model, is_active, updated_at";
 
@@ -200,24 +201,33 @@ public final class JdbiSettingsStore implements SettingsStore {
     }
   }
 
-  /** Step 1: check it exists. Step 2: deactivate all. Step 3: activate it. */
+  /**
+   * Step 1: if the provider exists, deactivate the others. Step 2: activate it, returning the row;
+   * no row means it does not exist, and then step 1 changed nothing either.
+   */
   @Override
   public AiProvider setActiveProvider(long id) {
     long now = nowMicros();
-    if (findProvider(id).isEmpty()) {
-      throw new ProviderNotFoundException(id);
-    }
-    deactivateAll();
     database.withHandle(
         h ->
             h.createUpdate(
-                    "UPDATE ai_providers SET is_active = 1, updated_at = "
-                        + NEXT_UPDATED_AT
-                        + " WHERE id = :id")
-                .bind("now", now)
+                    "UPDATE ai_providers SET is_active = 0 WHERE is_active = 1 AND id <> :id"
+                        + " AND EXISTS (SELECT 1 FROM ai_providers WHERE id = :id)")
                 .bind("id", id)
                 .execute());
-    return readProvider(id);
+    return database
+        .withHandle(
+            h ->
+                h.createQuery(
+                        "UPDATE ai_providers SET is_active = 1, updated_at = "
+                            + NEXT_UPDATED_AT
+                            + " WHERE id = :id RETURNING "
+                            + PROVIDER_COLUMNS)
+                    .bind("now", now)
+                    .bind("id", id)
+                    .map(JdbiSettingsStore::provider)
+                    .findOne())
+        .orElseThrow(() -> new ProviderNotFoundException(id));
   }
 
   /**
@@ -333,14 +343,15 @@ public final class JdbiSettingsStore implements SettingsStore {
         rs.getString("key"), rs.getString("value"), instantOfMicros(rs.getLong("updated_at")));
   }
 
+  /** Reads the columns of {@link #PROVIDER_COLUMNS} by position, which skips a name lookup. */
   private static AiProvider provider(ResultSet rs, StatementContext ctx) throws SQLException {
-    String secret = rs.getString("api_key");
+    String secret = rs.getString(3);
     return new AiProvider(
-        rs.getLong("id"),
-        rs.getString("provider_name"),
+        rs.getLong(1),
+        rs.getString(2),
         secret == null ? null : ApiKey.ofStored(secret),
-        rs.getString("model"),
-        rs.getInt("is_active") == 1,
-        instantOfMicros(rs.getLong("updated_at")));
+        rs.getString(4),
+        rs.getInt(5) == 1,
+        instantOfMicros(rs.getLong(6)));
   }
 }

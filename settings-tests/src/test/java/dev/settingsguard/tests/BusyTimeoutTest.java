@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.assertj.core.api.Assertions.tuple;
 
+import dev.settingsguard.core.Setting;
 import dev.settingsguard.core.SettingsBusyException;
 import dev.settingsguard.core.SettingsStore;
 import dev.settingsguard.locking.SettingsStores;
@@ -180,9 +181,9 @@ class BusyTimeoutTest {
     Duration timeout = Duration.ofSeconds(20);
     try (SettingsStore store = SettingsStores.open(Chain.JVM_LOCK.config(db, timeout))) {
       seed(store);
-      long id = store.getActiveProvider().orElseThrow().id();
       try (ChildProcess holder = holdInAnotherProcess(Held.SQLITE_WRITE_LOCK, db, 30_000)) {
-        Throwable thrown = catchThrowable(() -> store.setActiveProvider(id));
+        // setSetting reads first (does the key exist?), then writes.
+        Throwable thrown = catchThrowable(() -> store.setSetting("key", "after"));
 
         assertThat(thrown)
             .isInstanceOfSatisfying(
@@ -224,16 +225,16 @@ class BusyTimeoutTest {
                 new SqlLogger() {
                   @Override
                   public void logAfterExecution(StatementContext context) {
-                    // Once armed: after setActiveProvider's first step, a read of the provider.
+                    // Once armed: after setSetting's first step, a read of the key.
                     if (context.getRawSql().startsWith("SELECT") && armed.getAndSet(false)) {
                       holdForAMoment(other, releaseFailure);
                     }
                   }
                 })) {
-      long id = store.addAiProvider("p", null, null).id();
       armed.set(true);
 
-      assertThat(store.setActiveProvider(id).active()).isTrue();
+      store.setSetting("key", "written");
+      assertThat(store.getSetting("key")).map(Setting::value).contains("written");
       assertThat(armed).as("the lock was taken during the write").isFalse();
       assertThat(releaseFailure.get()).isNull();
     }

@@ -177,7 +177,8 @@ class PostgresFaultsTest {
         new SqlLogger() {
           @Override
           public void logAfterExecution(StatementContext context) {
-            if (context.getRawSql().startsWith("SELECT id") && frozen.compareAndSet(false, true)) {
+            if (context.getRawSql().startsWith("UPDATE ai_providers SET is_active = 0")
+                && frozen.compareAndSet(false, true)) {
               server.freeze();
             }
           }

@@ -217,7 +217,7 @@ public final class PostgresDatabase extends Database {
   }
 
   @Override
-  protected <R> R withHandle(HandleCallback<R, RuntimeException> step) {
+  protected <R> R onHandle(HandleCallback<R, RuntimeException> step) {
     try {
       return jdbi.withHandle(step);
     } catch (RuntimeException failure) {

@@ -47,7 +47,7 @@ public final class SqliteDatabase extends Database {
 
   /**
    * How long a statement of a transaction that has read tries again to get the write lock another
-   * connection holds (see {@link #withHandle}): a lock held for a moment is free again within
+   * connection holds (see {@link #onHandle}): a lock held for a moment is free again within
    * microseconds, a writer's batch holds it for milliseconds.
    */
   static final Duration MOMENTARY_LOCK = Duration.ofMillis(20);
@@ -248,7 +248,7 @@ public final class SqliteDatabase extends Database {
    * @return the callback's result
    */
   @Override
-  protected <R> R withHandle(HandleCallback<R, RuntimeException> callback) {
+  protected <R> R onHandle(HandleCallback<R, RuntimeException> callback) {
     long start = System.nanoTime();
     for (int attempt = 0; ; attempt++) {
       try {
@@ -336,7 +336,7 @@ public final class SqliteDatabase extends Database {
    * through Jdbi, whose statement set-up took longer than SQLite did: a {@code SAVEPOINT} and its
    * {@code RELEASE}, which every write of a batch runs, took 5–10 µs through Jdbi and 2–3.5 µs so.
    *
-   * @throws dev.settingsguard.core.SettingsException translated as {@link #withHandle} translates
+   * @throws dev.settingsguard.core.SettingsException translated as {@link #onHandle} translates
    *     failures, so that a busy {@code BEGIN IMMEDIATE} is a {@code SettingsBusyException}
    */
   private void control(Handle handle, String sql) {

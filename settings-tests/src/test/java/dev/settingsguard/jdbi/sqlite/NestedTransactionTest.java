@@ -51,6 +51,42 @@ class NestedTransactionTest {
   }
 
   @Test
+  void aFailingFirstNestedTransactionIsUndoneByARollbackAndTheEnclosingOneGoesOn() {
+    try (SqliteDatabase database = open();
+        JdbiSettingsStore store = new JdbiSettingsStore(database)) {
+      database.inTransaction(
+          TransactionMode.EXCLUSIVE,
+          () -> {
+            assertThatThrownBy(
+                    () ->
+                        database.inTransaction(
+                            TransactionMode.EXCLUSIVE,
+                            () -> {
+                              // The first work of the transaction runs without a savepoint.
+                              assertThatThrownBy(
+                                      () ->
+                                          database.onHandle(
+                                              handle -> handle.execute("RELEASE operation")))
+                                  .hasMessageContaining("no such savepoint");
+                              store.setSetting("first", "undone");
+                              throw new ProviderNotFoundException(42);
+                            }))
+                .isInstanceOf(ProviderNotFoundException.class);
+            database.inTransaction(
+                TransactionMode.EXCLUSIVE,
+                () -> {
+                  store.setSetting("second", "kept");
+                  return null;
+                });
+            return null;
+          });
+
+      assertThat(store.getSetting("first")).isEmpty();
+      assertThat(store.getSetting("second")).isPresent();
+    }
+  }
+
+  @Test
   void nothingMoreRunsInATransactionSqliteRolledBack() {
     try (SqliteDatabase database = open();
         JdbiSettingsStore store = new JdbiSettingsStore(database)) {
@@ -103,7 +139,7 @@ class NestedTransactionTest {
                                           store.setSetting("failed", "must not be committed");
                                           // Its savepoint is gone: ROLLBACK TO fails, while the
                                           // transaction and this write are still there.
-                                          database.withHandle(
+                                          database.onHandle(
                                               handle -> handle.execute("RELEASE operation"));
                                           throw new ProviderNotFoundException(42);
                                         }))
@@ -120,7 +156,7 @@ class NestedTransactionTest {
 
   /** What SQLite does on some errors, e.g. a full disk: it ends the whole transaction itself. */
   private static Object rollBackAll(SqliteDatabase database) {
-    database.withHandle(handle -> handle.execute("ROLLBACK"));
+    database.onHandle(handle -> handle.execute("ROLLBACK"));
     throw new ProviderNotFoundException(42);
   }
 
