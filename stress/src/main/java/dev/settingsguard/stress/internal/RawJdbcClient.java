@@ -8,8 +8,6 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -18,20 +16,21 @@ import org.sqlite.SQLiteErrorCode;
 import org.sqlite.SQLiteException;
 
 /**
- * The baseline: the default chain's setActiveProvider as hand-written JDBC on plain sqlite-jdbc,
- * one connection per thread. The same statements in the same {@code BEGIN IMMEDIATE} transaction,
- * and the row read back; no pool, no decorators, no input checks. Each statement is prepared per
- * call in try-with-resources, as plain JDBC code is usually written (the library keeps its prepared
- * statements for reuse), and waits for the write lock with sqlite-jdbc's own busy timeout.
+ * The baseline (SPEC §10): the minimal correct setActiveProvider that an engineer who knows JDBC
+ * writes by hand on plain sqlite-jdbc, one connection per thread. Every statement is prepared once
+ * per connection and reused; each activation is {@code BEGIN IMMEDIATE}, deactivate the active one,
+ * activate the chosen one, {@code COMMIT}. No pool, no decorators, no input checks, no read-back.
+ * Waits for the write lock with sqlite-jdbc's own busy timeout.
  */
 public final class RawJdbcClient implements LoadClient {
 
-  private static final String PROVIDER =
-      "SELECT id, provider_name, api_key, model, is_active, updated_at FROM ai_providers"
-          + " WHERE id = ?";
-
   private final Connection connection;
   private final long[] providerIds;
+  private final PreparedStatement begin;
+  private final PreparedStatement deactivate;
+  private final PreparedStatement activate;
+  private final PreparedStatement commit;
+  private final PreparedStatement rollback;
 
   /**
    * Opens one connection configured as the library configures its own.
@@ -48,6 +47,13 @@ public final class RawJdbcClient implements LoadClient {
     try {
       this.connection = config.createConnection("jdbc:sqlite:" + database);
       this.providerIds = providerIds(connection);
+      this.begin = connection.prepareStatement("BEGIN IMMEDIATE");
+      this.deactivate =
+          connection.prepareStatement("UPDATE ai_providers SET is_active = 0 WHERE is_active = 1");
+      this.activate =
+          connection.prepareStatement("UPDATE ai_providers SET is_active = 1 WHERE id = ?");
+      this.commit = connection.prepareStatement("COMMIT");
+      this.rollback = connection.prepareStatement("ROLLBACK");
     } catch (SQLException failure) {
       throw new IllegalStateException("Cannot open " + database + ": " + failure, failure);
     }
@@ -67,60 +73,25 @@ public final class RawJdbcClient implements LoadClient {
   }
 
   /**
-   * The default chain's setActiveProvider, statement for statement.
+   * Makes one provider the active one.
    *
-   * @param id the provider to activate; an unknown id changes nothing
+   * @param id the provider to activate, one that exists
    * @throws SQLException if SQLite fails, e.g. busy beyond the timeout
    */
   public void activate(long id) throws SQLException {
-    long now = ChronoUnit.MICROS.between(Instant.EPOCH, Instant.now());
-    try (Statement statement = connection.createStatement()) {
-      statement.execute("BEGIN IMMEDIATE");
-      try {
-        if (readProvider(id)) {
-          statement.executeUpdate("UPDATE ai_providers SET is_active = 0 WHERE is_active = 1");
-          try (PreparedStatement activate =
-              connection.prepareStatement(
-                  "UPDATE ai_providers SET is_active = 1, updated_at = MAX(?, updated_at + 1)"
-                      + " WHERE id = ?")) {
-            activate.setLong(1, now);
-            activate.setLong(2, id);
-            activate.executeUpdate();
-          }
-          readProvider(id);
-        }
-        statement.execute("COMMIT");
-      } catch (SQLException failure) {
-        rollback(statement, failure);
-        throw failure;
-      }
-    }
-  }
-
-  private static void rollback(Statement statement, SQLException failure) {
+    begin.execute();
     try {
-      statement.execute("ROLLBACK");
-    } catch (SQLException rollbackFailure) {
-      failure.addSuppressed(rollbackFailure);
-    }
-  }
-
-  /** Reads every column, as the store does to build its result. */
-  private boolean readProvider(long id) throws SQLException {
-    try (PreparedStatement select = connection.prepareStatement(PROVIDER)) {
-      select.setLong(1, id);
-      try (ResultSet row = select.executeQuery()) {
-        if (!row.next()) {
-          return false;
-        }
-        row.getLong(1);
-        row.getString(2);
-        row.getString(3);
-        row.getString(4);
-        row.getInt(5);
-        row.getLong(6);
-        return true;
+      deactivate.executeUpdate();
+      activate.setLong(1, id);
+      activate.executeUpdate();
+      commit.execute();
+    } catch (SQLException failure) {
+      try {
+        rollback.execute();
+      } catch (SQLException rollbackFailure) {
+        failure.addSuppressed(rollbackFailure);
       }
+      throw failure;
     }
   }
 
