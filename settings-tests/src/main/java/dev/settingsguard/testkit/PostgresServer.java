@@ -79,6 +79,20 @@ public final class PostgresServer implements AutoCloseable {
    * @throws IllegalStateException if no binaries are found
    */
   public static PostgresServer startLocal() {
+    return startLocal(false);
+  }
+
+  /**
+   * @return a throwaway server like {@link #startLocal()}, but one that flushes every commit to
+   *     disk as a production server does ({@code fsync=on}, PostgreSQL's default): for
+   *     measurements, in which a commit costs what it costs
+   * @throws IllegalStateException if no binaries are found
+   */
+  public static PostgresServer startLocalDurable() {
+    return startLocal(true);
+  }
+
+  private static PostgresServer startLocal(boolean durable) {
     Path binaries =
         findBinaries()
             .orElseThrow(
@@ -89,7 +103,7 @@ public final class PostgresServer implements AutoCloseable {
                             + " to a server's JDBC URL (a user that may create databases), or"
                             + " install PostgreSQL's server binaries (Debian: apt-get install"
                             + " postgresql) so that the tests start a throwaway server"));
-    Local local = Local.create(binaries);
+    Local local = Local.create(binaries, durable);
     return new PostgresServer(local.url("postgres"), local);
   }
 
@@ -206,22 +220,25 @@ public final class PostgresServer implements AutoCloseable {
     final Path directory;
     final int port;
     final boolean asPostgresUser;
+    final boolean durable;
 
-    private Local(Path binaries, Path directory, int port, boolean asPostgresUser) {
+    private Local(
+        Path binaries, Path directory, int port, boolean asPostgresUser, boolean durable) {
       this.binaries = binaries;
       this.directory = directory;
       this.port = port;
       this.asPostgresUser = asPostgresUser;
+      this.durable = durable;
     }
 
-    static Local create(Path binaries) {
+    static Local create(Path binaries, boolean durable) {
       boolean root = "root".equals(System.getProperty("user.name"));
       try {
         Path directory =
             Files.createTempDirectory(
                 "settings-guard-postgres",
                 PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-        Local local = new Local(binaries, directory, freePort(), root);
+        Local local = new Local(binaries, directory, freePort(), root, durable);
         if (root) {
           // initdb refuses root; the server's directory must belong to the user that runs it.
           local.run(List.of("chown", "postgres:postgres", directory.toString()), false);
@@ -275,7 +292,8 @@ public final class PostgresServer implements AutoCloseable {
                 + port
                 + " -k "
                 + directory
-                + " -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300");
+                + " -c listen_addresses=127.0.0.1 -c max_connections=300"
+                + (durable ? "" : " -c fsync=off"));
       }
       run(command, true);
     }

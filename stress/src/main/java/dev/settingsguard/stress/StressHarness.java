@@ -1,11 +1,13 @@
 package dev.settingsguard.stress;
 
 import dev.settingsguard.jdbi.sqlite.Synchronous;
+import dev.settingsguard.stress.internal.Backend;
 import dev.settingsguard.stress.internal.Cell;
 import dev.settingsguard.stress.internal.CellResult;
 import dev.settingsguard.stress.internal.ChildWorker;
 import dev.settingsguard.stress.internal.ConsoleReport;
 import dev.settingsguard.stress.internal.Contender;
+import dev.settingsguard.stress.internal.DatabaseHost;
 import dev.settingsguard.stress.internal.HtmlReport;
 import dev.settingsguard.stress.internal.LoadResult;
 import dev.settingsguard.stress.internal.ReadProbe;
@@ -16,6 +18,7 @@ import dev.settingsguard.stress.internal.Workload;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -31,9 +34,10 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /**
- * The stress harness: measures every concurrency strategy, and a raw-JDBC baseline, across thread
- * and process counts on a temporary SQLite file, while a separate reader watches the invariant.
- * Prints a table to stdout, progress to stderr, and writes an HTML report with charts.
+ * The stress harness: measures every concurrency strategy of a backend, and a raw-JDBC baseline,
+ * across thread and process counts on temporary SQLite files or PostgreSQL schemas, while a
+ * separate reader watches the invariant. Prints a table to stdout, progress to stderr, and writes
+ * an HTML report with charts.
  *
  * <p>Exit code 0 when every contender kept the invariant wherever it promises to, 1 when one did
  * not, 2 for bad options. Missed performance targets are reported, not turned into a failure.
@@ -54,10 +58,23 @@ public final class StressHarness implements Callable<Integer> {
   @Spec private CommandSpec spec;
 
   @Option(
+      names = "--backend",
+      defaultValue = "sqlite",
+      converter = BackendConverter.class,
+      description = "sqlite or postgres. Default: ${DEFAULT-VALUE}.")
+  private Backend backend;
+
+  @Option(
+      names = "--postgres-url",
+      description =
+          "JDBC URL of a database in which the run may create schemas. Default: a throwaway local"
+              + " server, started from this machine's PostgreSQL binaries and stopped at the end.")
+  private String postgresUrl;
+
+  @Option(
       names = "--strategies",
       split = ",",
-      defaultValue = "NONE,JVM_LOCK,FILE_LOCK,SQLITE_IMMEDIATE,DEFAULT,RAW_JDBC",
-      description = "What to measure: ${COMPLETION-CANDIDATES}. Default: all.")
+      description = "What to measure: ${COMPLETION-CANDIDATES}. Default: all of the backend's.")
   private List<Contender> contenders;
 
   @Option(
@@ -98,9 +115,7 @@ public final class StressHarness implements Callable<Integer> {
 
   @Option(
       names = "--sync",
-      defaultValue = "NORMAL",
-      description =
-          "SQLite synchronous level: ${COMPLETION-CANDIDATES}. Default: ${DEFAULT-VALUE}.")
+      description = "SQLite's synchronous level: ${COMPLETION-CANDIDATES}. Default: NORMAL.")
   private Synchronous synchronous;
 
   @Option(
@@ -142,10 +157,11 @@ public final class StressHarness implements Callable<Integer> {
     validate();
     StressRun.Plan plan =
         new StressRun.Plan(
-            Cell.matrix(workloads, contenders, processes, threads),
+            backend,
+            Cell.matrix(backend, workloads, contenders, processes, threads),
             warmup,
             duration,
-            synchronous,
+            synchronous == null ? Synchronous.NORMAL : synchronous,
             lockTimeout,
             probeHold,
             probeReads);
@@ -153,14 +169,23 @@ public final class StressHarness implements Callable<Integer> {
     long startNanos = System.nanoTime();
     System.err.printf(
         Locale.ROOT,
-        "%d cells of %s + %s warm-up, about %d s%n",
+        "%s: %d cells of %s + %s warm-up, about %d s%n",
+        backend.displayName(),
         plan.cells().size(),
         StressReport.duration(duration),
         StressReport.duration(warmup),
         StressRun.estimate(plan).toSeconds());
     List<CellResult> results;
     ReadProbe.Result probe;
-    try (StressRun run = new StressRun(plan, StressHarness.class.getName(), List.of("worker"))) {
+    String database;
+    try (DatabaseHost host =
+            backend == Backend.POSTGRES
+                ? DatabaseHost.postgres(postgresUrl)
+                : DatabaseHost.sqlite();
+        StressRun run =
+            new StressRun(plan, host, StressHarness.class.getName(), List.of("worker"))) {
+      database = host.describe();
+      System.err.println(database);
       Progress progress = new Progress(plan);
       results = run.measure(progress::cellDone);
       probe = run.probe();
@@ -170,8 +195,9 @@ public final class StressHarness implements Callable<Integer> {
             plan,
             results,
             probe,
-            Targets.evaluate(results, probe),
+            Targets.evaluate(plan, results, probe),
             StressReport.describeHost(),
+            database,
             started,
             Duration.ofNanos(System.nanoTime() - startNanos));
     ConsoleReport.print(stressReport, System.out);
@@ -181,6 +207,21 @@ public final class StressHarness implements Callable<Integer> {
   }
 
   private void validate() {
+    if (contenders == null) {
+      contenders = Arrays.stream(Contender.values()).filter(c -> c.runsOn(backend)).toList();
+    }
+    List<Contender> foreign = contenders.stream().filter(c -> !c.runsOn(backend)).toList();
+    if (!foreign.isEmpty()) {
+      throw new ParameterException(
+          spec.commandLine(), foreign + " cannot run on " + backend.displayName());
+    }
+    if (backend == Backend.POSTGRES && synchronous != null) {
+      throw new ParameterException(
+          spec.commandLine(), "--sync is SQLite's; PostgreSQL follows its synchronous_commit");
+    }
+    if (backend == Backend.SQLITE && postgresUrl != null) {
+      throw new ParameterException(spec.commandLine(), "--postgres-url needs --backend postgres");
+    }
     if (threads.stream().anyMatch(t -> t < 1) || processes.stream().anyMatch(p -> p < 1)) {
       throw new ParameterException(
           spec.commandLine(), "--threads and --processes must be positive");
@@ -218,9 +259,10 @@ public final class StressHarness implements Callable<Integer> {
       LoadResult load = result.load();
       System.err.printf(
           Locale.ROOT,
-          "[%3d/%d] %-8s %-16s %-5s %,10.0f ops/s  p99 %7.2f ms  %-4s  ~%ds left%n",
+          "[%3d/%d] %s %-8s %-22s %-5s %,10.0f ops/s  p99 %7.2f ms  %-4s  ~%ds left%n",
           done,
           total,
+          plan.backend().displayName(),
           result.cell().workload(),
           result.cell().contender(),
           result.cell().shape(),
@@ -241,6 +283,14 @@ public final class StressHarness implements Callable<Integer> {
     public Integer call() throws Exception {
       ChildWorker.serve(System.in, System.out);
       return 0;
+    }
+  }
+
+  /** Reads {@code sqlite} or {@code postgres}, in any case. */
+  static final class BackendConverter implements CommandLine.ITypeConverter<Backend> {
+    @Override
+    public Backend convert(String value) {
+      return Backend.valueOf(value.trim().toUpperCase(Locale.ROOT));
     }
   }
 

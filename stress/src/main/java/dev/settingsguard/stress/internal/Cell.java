@@ -25,9 +25,10 @@ public record Cell(Workload workload, Contender contender, int processes, int th
    * contenders one after the other, so that, for one, the default chain's single thread and the
    * baseline's run back to back, a second apart rather than five, and the machine's drift in
    * between stays out of their ratio. Thread counts that the process count does not divide are left
-   * out, as is the raw-JDBC baseline for workloads other than {@link Workload#ACTIVATE}, the only
-   * operation it implements.
+   * out, as are contenders of the other backend, and the raw-JDBC baseline for workloads other than
+   * {@link Workload#ACTIVATE}, the only operation it implements.
    *
+   * @param backend what the cells run on
    * @param workloads the workloads
    * @param contenders what to compare
    * @param processes process counts
@@ -35,6 +36,7 @@ public record Cell(Workload workload, Contender contender, int processes, int th
    * @return every cell to measure
    */
   public static List<Cell> matrix(
+      Backend backend,
       List<Workload> workloads,
       List<Contender> contenders,
       List<Integer> processes,
@@ -47,7 +49,8 @@ public record Cell(Workload workload, Contender contender, int processes, int th
             continue;
           }
           for (Contender contender : contenders) {
-            if (contender.isStore() || workload == Workload.ACTIVATE) {
+            if (contender.runsOn(backend)
+                && (contender.isStore() || workload == Workload.ACTIVATE)) {
               cells.add(new Cell(workload, contender, processCount, threadCount));
             }
           }

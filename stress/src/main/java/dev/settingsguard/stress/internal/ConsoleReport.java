@@ -7,7 +7,7 @@ import java.util.Locale;
 public final class ConsoleReport {
 
   private static final String ROW =
-      "%-8s  %-16s  %5s  %7s  %10s  %8s  %8s  %8s  %7s  %7s  %6s  %s%n";
+      "%-8s  %-22s  %5s  %7s  %10s  %8s  %8s  %8s  %7s  %7s  %6s  %s%n";
 
   private ConsoleReport() {}
 
@@ -18,11 +18,15 @@ public final class ConsoleReport {
   public static void print(StressReport report, PrintStream out) {
     out.printf(
         Locale.ROOT,
-        "settings-guard stress run: %s; %s per cell after %s warm-up, synchronous=%s%n%n",
+        "settings-guard stress run on %s: %s; %s; %s per cell after %s warm-up%s%n%n",
+        report.plan().backend().displayName(),
+        report.database(),
         report.host(),
         StressReport.duration(report.plan().duration()),
         StressReport.duration(report.plan().warmup()),
-        report.plan().synchronous());
+        report.plan().backend() == Backend.SQLITE
+            ? ", synchronous=" + report.plan().synchronous()
+            : "");
     out.printf(
         Locale.ROOT,
         ROW,

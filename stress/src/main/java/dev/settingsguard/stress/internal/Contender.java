@@ -7,37 +7,50 @@ import dev.settingsguard.jdbi.sqlite.Synchronous;
 import dev.settingsguard.locking.SettingsConfig;
 import dev.settingsguard.locking.SettingsStores;
 import dev.settingsguard.locking.Strategy;
-import java.nio.file.Path;
 import java.time.Duration;
+import java.util.EnumSet;
+import java.util.Set;
 
 /**
- * What the stress tools compare: each concurrency strategy on its own, the default chain, and a
- * raw-JDBC baseline that runs the default chain's SQL without the library.
+ * What the stress tools compare: each concurrency strategy of a backend on its own, the backend's
+ * default chain, and a raw-JDBC baseline that writes the same change without the library.
  */
 public enum Contender {
   /** The bare adapter: the negative control, expected to break the invariant. */
-  NONE(Strategy.NONE),
+  NONE(EnumSet.allOf(Backend.class), Strategy.NONE),
   /**
    * A JVM-wide lock: safe across threads. Across processes its writes fail busy where they would
    * interleave, and the invariant holds all the same: each write is one transaction.
    */
-  JVM_LOCK(Strategy.JVM_LOCK),
+  JVM_LOCK(EnumSet.allOf(Backend.class), Strategy.JVM_LOCK),
   /** An OS lock on {@code <db>.lock}: safe across threads and processes. */
-  FILE_LOCK(Strategy.FILE_LOCK),
+  FILE_LOCK(EnumSet.of(Backend.SQLITE), Strategy.FILE_LOCK),
   /** {@code BEGIN IMMEDIATE} around each operation: safe across threads and processes. */
-  SQLITE_IMMEDIATE(Strategy.SQLITE_IMMEDIATE),
-  /** The library's default chain, {@code JVM_LOCK + SQLITE_IMMEDIATE}. */
-  DEFAULT(SettingsConfig.DEFAULT_STRATEGIES.toArray(Strategy[]::new)),
+  SQLITE_IMMEDIATE(EnumSet.of(Backend.SQLITE), Strategy.SQLITE_IMMEDIATE),
+  /** A transaction-scoped advisory lock for every writer: safe across threads and machines. */
+  POSTGRES_ADVISORY_LOCK(EnumSet.of(Backend.POSTGRES), Strategy.POSTGRES_ADVISORY_LOCK),
+  /** The backend's default chain. */
+  DEFAULT(EnumSet.allOf(Backend.class)),
   /**
-   * Plain sqlite-jdbc, one connection per thread, the default chain's statements in {@code BEGIN
-   * IMMEDIATE} transactions: what the library costs compared with hand-written JDBC.
+   * Plain JDBC, one connection per thread, the minimal correct transaction written by hand (SPEC
+   * §10): what the library costs compared with an engineer who knows JDBC.
    */
-  RAW_JDBC;
+  RAW_JDBC(EnumSet.allOf(Backend.class));
 
+  private final Set<Backend> backends;
   private final Strategy[] strategies;
 
-  Contender(Strategy... strategies) {
+  Contender(Set<Backend> backends, Strategy... strategies) {
+    this.backends = backends;
     this.strategies = strategies;
+  }
+
+  /**
+   * @param backend a backend
+   * @return whether this contender can run on it
+   */
+  public boolean runsOn(Backend backend) {
+    return backends.contains(backend);
   }
 
   /**
@@ -58,39 +71,40 @@ public enum Contender {
   /**
    * Opens the library's store for this contender.
    *
-   * @param database the database, already open
+   * @param database the database, already created
+   * @param synchronous the commit durability, for SQLite
    * @param lockTimeout the bound on each wait for a lock
-   * @return the decorated store; closing it closes the database
-   * @throws IllegalStateException for {@link #RAW_JDBC}
+   * @return the store; closing it closes its connections
+   * @throws IllegalStateException for {@link #RAW_JDBC}, or a contender of the other backend
    */
-  public SettingsStore decorate(SqliteDatabase database, Duration lockTimeout) {
-    if (!isStore()) {
-      throw new IllegalStateException(this + " is not a library store");
-    }
-    SettingsConfig config =
-        SettingsConfig.builder()
-            .database(database.path())
-            .strategies(strategies)
-            .lockTimeout(lockTimeout)
-            .build();
-    return SettingsStores.decorate(new JdbiSettingsStore(database), config);
+  public SettingsStore open(
+      StressDatabase database, Synchronous synchronous, Duration lockTimeout) {
+    return SettingsStores.open(config(database, synchronous, lockTimeout));
   }
 
   /**
-   * Opens the database file and the library's store for this contender.
+   * Wraps an open SQLite database in this contender's chain, for the jcstress tests.
    *
-   * @param file the database file
-   * @param synchronous the commit durability
+   * @param database the database, already open
    * @param lockTimeout the bound on each wait for a lock
    * @return the decorated store; closing it closes the database
+   * @throws IllegalStateException for {@link #RAW_JDBC}, or a contender of PostgreSQL alone
    */
-  public SettingsStore open(Path file, Synchronous synchronous, Duration lockTimeout) {
-    SqliteDatabase database = SqliteDatabase.open(file, synchronous, lockTimeout);
-    try {
-      return decorate(database, lockTimeout);
-    } catch (RuntimeException failure) {
-      database.close();
-      throw failure;
+  public SettingsStore decorate(SqliteDatabase database, Duration lockTimeout) {
+    return SettingsStores.decorate(
+        new JdbiSettingsStore(database),
+        config(StressDatabase.sqlite(database.path()), Synchronous.NORMAL, lockTimeout));
+  }
+
+  private SettingsConfig config(
+      StressDatabase database, Synchronous synchronous, Duration lockTimeout) {
+    if (!isStore() || !runsOn(database.backend())) {
+      throw new IllegalStateException(
+          this + " is not a library store on " + database.backend().displayName());
     }
+    SettingsConfig.Builder builder =
+        database.configure(SettingsConfig.builder(), synchronous).lockTimeout(lockTimeout);
+    // Without strategies the builder picks the backend's default chain.
+    return (this == DEFAULT ? builder : builder.strategies(strategies)).build();
   }
 }

@@ -19,7 +19,7 @@ import java.util.function.ToIntFunction;
 public final class HtmlReport {
 
   private static final String[] COLORS = {
-    "#d62728", "#ff7f0e", "#2ca02c", "#9467bd", "#1f77b4", "#7f7f7f"
+    "#d62728", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#1f77b4", "#7f7f7f"
   };
   private static final String[] PERCENTILE_COLORS = {"#9ecae1", "#3182bd", "#08519c"};
   private static final int LATENCY_THREADS = 16;
@@ -38,24 +38,31 @@ public final class HtmlReport {
   static String render(StressReport report) {
     StringBuilder html = new StringBuilder();
     html.append("<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>")
-        .append("<title>settings-guard stress report</title><style>")
+        .append(
+            fmt(
+                "<title>settings-guard stress report: %s</title><style>",
+                report.plan().backend().displayName()))
         .append("body{font-family:sans-serif;margin:24px;color:#222}")
         .append("table{border-collapse:collapse;font-size:13px;margin:8px 0 20px}")
         .append("td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}")
         .append("td.l,th.l{text-align:left}.PASS{color:#1a7f37}.FAIL,.BROKEN{color:#c62828;")
         .append("font-weight:bold}.charts{display:flex;flex-wrap:wrap;gap:12px}")
         .append("</style></head><body>");
-    html.append("<h1>settings-guard stress report</h1>");
+    html.append(
+        fmt("<h1>settings-guard stress report: %s</h1>", report.plan().backend().displayName()));
     html.append(
         fmt(
-            "<p>%s. Started %s, wall time %d s. %s measured per cell after %s warm-up;"
-                + " synchronous=%s; lock timeout %s.</p>",
+            "<p>%s. %s. Started %s, wall time %d s. %s measured per cell after %s warm-up;"
+                + "%s lock timeout %s.</p>",
+            escape(report.database()),
             escape(report.host()),
             report.startedAt(),
             report.wallTime().toSeconds(),
             StressReport.duration(report.plan().duration()),
             StressReport.duration(report.plan().warmup()),
-            report.plan().synchronous(),
+            report.plan().backend() == Backend.SQLITE
+                ? " synchronous=" + report.plan().synchronous() + ";"
+                : "",
             StressReport.duration(report.plan().lockTimeout())));
     html.append("<ul>");
     for (Workload workload : Workload.values()) {

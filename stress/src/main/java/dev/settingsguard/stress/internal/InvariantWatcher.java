@@ -1,29 +1,30 @@
 package dev.settingsguard.stress.internal;
 
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
-import org.sqlite.SQLiteConfig;
 
 /**
  * A reader that polls the active-provider count during a measurement, on its own plain JDBC
- * connection so it depends on nothing it checks. Each poll is one statement, hence one consistent
- * WAL snapshot: it sees what any reader of the file could see at that instant.
+ * connection so it depends on nothing it checks. Each poll is one statement in auto-commit mode,
+ * hence one consistent snapshot: it sees what any reader of the database could see at that instant.
  *
- * <p>It pauses {@value #PAUSE_NANOS} ns between polls rather than spinning: on a two-core machine a
- * spinning watcher would take a core from the load it watches.
+ * <p>It pauses between polls rather than spinning: on a two-core machine a spinning watcher would
+ * take a core from the load it watches. On PostgreSQL each poll also takes a server process's time,
+ * so it pauses longer there.
  */
 public final class InvariantWatcher implements AutoCloseable {
 
-  private static final long PAUSE_NANOS = 100_000;
+  private static final long SQLITE_PAUSE_NANOS = 100_000;
+  private static final long POSTGRES_PAUSE_NANOS = 1_000_000;
   private static final String COUNT =
       "SELECT COUNT(*), COALESCE(SUM(is_active), 0) FROM ai_providers";
 
   private final Connection connection;
+  private final long pauseNanos;
   private final Thread thread;
   private final AtomicReference<SQLException> failure = new AtomicReference<>();
   private volatile boolean stopping;
@@ -69,10 +70,10 @@ public final class InvariantWatcher implements AutoCloseable {
     }
   }
 
-  private InvariantWatcher(Path database) throws SQLException {
-    SQLiteConfig config = new SQLiteConfig();
-    config.setBusyTimeout(5_000);
-    this.connection = config.createConnection("jdbc:sqlite:" + database);
+  private InvariantWatcher(StressDatabase database) throws SQLException {
+    this.connection = database.connect();
+    this.pauseNanos =
+        database.backend() == Backend.POSTGRES ? POSTGRES_PAUSE_NANOS : SQLITE_PAUSE_NANOS;
     this.thread = new Thread(this::poll, "invariant-watcher");
     thread.setDaemon(true);
   }
@@ -80,10 +81,10 @@ public final class InvariantWatcher implements AutoCloseable {
   /**
    * Opens a connection to the database and starts polling.
    *
-   * @param database the database file, already created
+   * @param database the database, already seeded
    * @return the running watcher
    */
-  public static InvariantWatcher start(Path database) {
+  public static InvariantWatcher start(StressDatabase database) {
     try {
       InvariantWatcher watcher = new InvariantWatcher(database);
       watcher.thread.start();
@@ -104,7 +105,7 @@ public final class InvariantWatcher implements AutoCloseable {
             firstViolation = count;
           }
         }
-        LockSupport.parkNanos(PAUSE_NANOS);
+        LockSupport.parkNanos(pauseNanos);
       }
     } catch (SQLException failed) {
       failure.set(failed);

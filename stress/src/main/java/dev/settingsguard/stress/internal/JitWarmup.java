@@ -3,7 +3,6 @@ package dev.settingsguard.stress.internal;
 import dev.settingsguard.jdbi.sqlite.Synchronous;
 import java.lang.management.CompilationMXBean;
 import java.lang.management.ManagementFactory;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -33,6 +32,7 @@ final class JitWarmup {
   private JitWarmup() {}
 
   /**
+   * @param host where to create the warm-up's database
    * @param contenders what will be measured
    * @param workloads how it will be exercised
    * @param synchronous the commit durability of the measured cells
@@ -43,6 +43,7 @@ final class JitWarmup {
    * @throws InterruptedException if interrupted
    */
   static int run(
+      DatabaseHost host,
       List<Contender> contenders,
       List<Workload> workloads,
       Synchronous synchronous,
@@ -51,26 +52,21 @@ final class JitWarmup {
       Duration atMost)
       throws InterruptedException {
     CompilationMXBean compiler = ManagementFactory.getCompilationMXBean();
-    Path directory = TempFiles.createDirectory("settings-stress-warmup-");
-    try {
-      Path database = directory.resolve("warmup.db");
-      SeedData.write(database, synchronous);
-      return roundsUntilSettled(
-          atMost,
-          () -> {
-            long compiledBefore = compiler.getTotalCompilationTime();
-            long roundStart = System.nanoTime();
-            for (LoadRequest request :
-                roundRequests(contenders, workloads, database, synchronous, lockTimeout, each)) {
-              LoadRun.run(request);
-            }
-            return new Compilation(
-                compiler.getTotalCompilationTime() - compiledBefore,
-                (System.nanoTime() - roundStart) / 1_000_000);
-          });
-    } finally {
-      TempFiles.deleteTree(directory);
-    }
+    StressDatabase database = host.create("warmup");
+    SeedData.write(database, synchronous);
+    return roundsUntilSettled(
+        atMost,
+        () -> {
+          long compiledBefore = compiler.getTotalCompilationTime();
+          long roundStart = System.nanoTime();
+          for (LoadRequest request :
+              roundRequests(contenders, workloads, database, synchronous, lockTimeout, each)) {
+            LoadRun.run(request);
+          }
+          return new Compilation(
+              compiler.getTotalCompilationTime() - compiledBefore,
+              (System.nanoTime() - roundStart) / 1_000_000);
+        });
   }
 
   /** How long the compiler ran in one round, summed over the JVMs that ran it, and in what time. */
@@ -117,7 +113,7 @@ final class JitWarmup {
    *
    * @param contender what to run
    * @param workload how
-   * @param database a seeded file
+   * @param database a seeded database
    * @param synchronous the commit durability
    * @param lockTimeout the bound on each wait for a lock
    * @param duration how long in all
@@ -126,7 +122,7 @@ final class JitWarmup {
   static List<LoadRequest> requests(
       Contender contender,
       Workload workload,
-      Path database,
+      StressDatabase database,
       Synchronous synchronous,
       Duration lockTimeout,
       Duration duration) {
@@ -150,7 +146,7 @@ final class JitWarmup {
   private static List<LoadRequest> roundRequests(
       List<Contender> contenders,
       List<Workload> workloads,
-      Path database,
+      StressDatabase database,
       Synchronous synchronous,
       Duration lockTimeout,
       Duration each) {

@@ -1,99 +1,77 @@
 package dev.settingsguard.stress.internal;
 
-import java.util.Arrays;
-import java.util.StringJoiner;
+import java.nio.ByteBuffer;
+import java.util.Base64;
+import java.util.zip.DataFormatException;
+import org.HdrHistogram.Histogram;
 
 /**
- * Latencies in nanoseconds, counted in log-linear buckets: exact below 64 ns, then 32 buckets per
- * power of two, so a percentile, reported as its bucket's upper bound, is at most 1/32 (3.1 %)
- * above the true value. The maximum is kept exactly. Recording is a few instructions and never
- * allocates; one histogram per thread, merged at the end.
+ * Latencies in nanoseconds, kept by an HdrHistogram with three significant digits: a percentile is
+ * within 0.1 % of the true value, the maximum within 0.1 % too. Its range grows with the values it
+ * records, so no latency is ever clamped. Recording never allocates once the range covers the
+ * values; one histogram per thread, merged at the end.
  */
 public final class LatencyHistogram {
 
-  private static final int SUB_BITS = 5;
-  private static final int SUB_BUCKETS = 1 << SUB_BITS;
-  private static final int LINEAR_LIMIT = 2 * SUB_BUCKETS;
+  private static final int SIGNIFICANT_DIGITS = 3;
 
-  /** Magnitudes up to 2^40 ns, so values up to about 36 minutes: far above any lock timeout. */
-  private static final int MAX_MAGNITUDE = 40;
+  private final Histogram histogram;
 
-  private static final int BUCKETS = LINEAR_LIMIT + (MAX_MAGNITUDE - SUB_BITS) * SUB_BUCKETS;
+  /** An empty histogram. */
+  public LatencyHistogram() {
+    this(new Histogram(SIGNIFICANT_DIGITS));
+  }
 
-  private final long[] counts = new long[BUCKETS];
-  private long total;
-  private long max;
+  private LatencyHistogram(Histogram histogram) {
+    this.histogram = histogram;
+  }
 
   /**
    * @param nanos one latency; negative values count as zero
    */
   public void record(long nanos) {
-    long value = Math.max(0, nanos);
-    counts[index(value)]++;
-    total++;
-    max = Math.max(max, value);
+    histogram.recordValue(Math.max(0, nanos));
   }
 
   /**
    * @param other a histogram whose counts are added to this one
    */
   public void add(LatencyHistogram other) {
-    for (int i = 0; i < BUCKETS; i++) {
-      counts[i] += other.counts[i];
-    }
-    total += other.total;
-    max = Math.max(max, other.max);
+    histogram.add(other.histogram);
   }
 
   /**
    * @return how many latencies were recorded
    */
   public long count() {
-    return total;
+    return histogram.getTotalCount();
   }
 
   /**
-   * @return the largest latency recorded, exactly; 0 when empty
+   * @return the largest latency recorded, to three significant digits; 0 when empty
    */
   public long maxNanos() {
-    return max;
+    return histogram.getMaxValue();
   }
 
   /**
    * @param percentile between 0 and 100
-   * @return the upper bound of the bucket holding that percentile, never above the maximum; 0 when
-   *     empty
+   * @return the latency at that percentile, to three significant digits; 0 when empty
    */
   public long percentileNanos(double percentile) {
-    if (total == 0) {
-      return 0;
-    }
-    long rank = Math.max(1, (long) Math.ceil(total * percentile / 100.0));
-    long seen = 0;
-    for (int i = 0; i < BUCKETS; i++) {
-      seen += counts[i];
-      if (seen >= rank) {
-        return Math.min(upperBound(i), max);
-      }
-    }
-    return max;
+    return histogram.getValueAtPercentile(percentile);
   }
 
   /**
-   * A compact text form for one line of a child process's report: the maximum, then {@code
-   * index:count} for each non-empty bucket.
+   * A compact text form for one line of a child process's report: HdrHistogram's compressed
+   * encoding in Base64.
    *
    * @return the encoded histogram, without spaces
    */
   public String encode() {
-    StringJoiner joiner = new StringJoiner(",");
-    joiner.add(Long.toString(max));
-    for (int i = 0; i < BUCKETS; i++) {
-      if (counts[i] > 0) {
-        joiner.add(i + ":" + counts[i]);
-      }
-    }
-    return joiner.toString();
+    ByteBuffer buffer = ByteBuffer.allocate(histogram.getNeededByteBufferCapacity());
+    int length = histogram.encodeIntoCompressedByteBuffer(buffer);
+    return Base64.getEncoder().encodeToString(java.util.Arrays.copyOf(buffer.array(), length));
   }
 
   /**
@@ -102,39 +80,11 @@ public final class LatencyHistogram {
    * @throws IllegalArgumentException if the text is not an encoded histogram
    */
   public static LatencyHistogram decode(String encoded) {
-    LatencyHistogram histogram = new LatencyHistogram();
-    String[] parts = encoded.split(",");
     try {
-      histogram.max = Long.parseLong(parts[0]);
-      for (String part : Arrays.asList(parts).subList(1, parts.length)) {
-        int colon = part.indexOf(':');
-        long count = Long.parseLong(part.substring(colon + 1));
-        histogram.counts[Integer.parseInt(part.substring(0, colon))] += count;
-        histogram.total += count;
-      }
-    } catch (RuntimeException malformed) {
+      ByteBuffer buffer = ByteBuffer.wrap(Base64.getDecoder().decode(encoded));
+      return new LatencyHistogram(Histogram.decodeFromCompressedByteBuffer(buffer, 0));
+    } catch (DataFormatException | RuntimeException malformed) {
       throw new IllegalArgumentException("Not an encoded histogram: " + encoded, malformed);
     }
-    return histogram;
-  }
-
-  static int index(long value) {
-    if (value < LINEAR_LIMIT) {
-      return (int) value;
-    }
-    int magnitude = Math.min(63 - Long.numberOfLeadingZeros(value), MAX_MAGNITUDE);
-    int shift = magnitude - SUB_BITS;
-    int sub = (int) Math.min(value >>> shift, 2L * SUB_BUCKETS - 1) - SUB_BUCKETS;
-    return LINEAR_LIMIT + (magnitude - SUB_BITS - 1) * SUB_BUCKETS + sub;
-  }
-
-  static long upperBound(int index) {
-    if (index < LINEAR_LIMIT) {
-      return index;
-    }
-    int magnitude = (index - LINEAR_LIMIT) / SUB_BUCKETS + SUB_BITS + 1;
-    int sub = (index - LINEAR_LIMIT) % SUB_BUCKETS;
-    int shift = magnitude - SUB_BITS;
-    return ((long) (SUB_BUCKETS + sub + 1) << shift) - 1;
   }
 }

@@ -3,7 +3,6 @@ package dev.settingsguard.stress.internal;
 import static dev.settingsguard.stress.internal.KeyValueLine.required;
 
 import dev.settingsguard.jdbi.sqlite.Synchronous;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -13,7 +12,7 @@ import java.util.Map;
  *
  * @param contender what is under test
  * @param workload what each thread does
- * @param database the database file, already seeded
+ * @param database the database, already seeded
  * @param synchronous the commit durability
  * @param lockTimeout the bound on each wait for a lock
  * @param threads load threads in this process
@@ -23,7 +22,7 @@ import java.util.Map;
 public record LoadRequest(
     Contender contender,
     Workload workload,
-    Path database,
+    StressDatabase database,
     Synchronous synchronous,
     Duration lockTimeout,
     int threads,
@@ -39,8 +38,9 @@ public record LoadRequest(
   /**
    * How long one operation may take before it returns or is refused. Each wait is bounded by the
    * lock timeout, not each call: a write of the chains measured here waits for up to three locks in
-   * turn (the in-JVM lock, the lock file, SQLite's write lock, twice when the WAL restarts), and
-   * one queued again after a refusal waits once more.
+   * turn (the in-JVM lock, the lock file, SQLite's write lock, twice when the WAL restarts; or the
+   * in-JVM lock and PostgreSQL's advisory lock), and one queued again after a refusal waits once
+   * more.
    *
    * @return four lock timeouts
    */
@@ -52,7 +52,8 @@ public record LoadRequest(
     Map<String, String> fields = new LinkedHashMap<>();
     fields.put("contender", contender.name());
     fields.put("workload", workload.name());
-    fields.put("database", database.toString());
+    fields.put("backend", database.backend().name());
+    fields.put("database", database.location());
     fields.put("synchronous", synchronous.name());
     fields.put("lockTimeoutMs", Long.toString(lockTimeout.toMillis()));
     fields.put("threads", Integer.toString(threads));
@@ -66,7 +67,8 @@ public record LoadRequest(
     return new LoadRequest(
         Contender.valueOf(required(fields, "contender")),
         Workload.valueOf(required(fields, "workload")),
-        Path.of(required(fields, "database")),
+        new StressDatabase(
+            Backend.valueOf(required(fields, "backend")), required(fields, "database")),
         Synchronous.valueOf(required(fields, "synchronous")),
         Duration.ofMillis(Long.parseLong(required(fields, "lockTimeoutMs"))),
         Integer.parseInt(required(fields, "threads")),

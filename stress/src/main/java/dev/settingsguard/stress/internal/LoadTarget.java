@@ -2,7 +2,6 @@ package dev.settingsguard.stress.internal;
 
 import dev.settingsguard.core.SettingsStore;
 import dev.settingsguard.jdbi.sqlite.Synchronous;
-import java.nio.file.Path;
 import java.time.Duration;
 
 /** What is under test in one process: one store shared by all threads, or the raw-JDBC baseline. */
@@ -24,7 +23,7 @@ interface LoadTarget extends AutoCloseable {
    */
   static LoadTarget open(LoadRequest request) {
     Contender contender = request.contender();
-    Path database = request.database();
+    StressDatabase database = request.database();
     Synchronous synchronous = request.synchronous();
     Duration lockTimeout = request.lockTimeout();
     if (!contender.isStore()) {
@@ -34,7 +33,7 @@ interface LoadTarget extends AutoCloseable {
       return new LoadTarget() {
         @Override
         public LoadClient newClient() {
-          return new RawJdbcClient(database, synchronous, lockTimeout);
+          return RawJdbcClient.open(database, synchronous, lockTimeout);
         }
 
         @Override

@@ -3,106 +3,55 @@ package dev.settingsguard.stress.internal;
 import dev.settingsguard.jdbi.sqlite.Synchronous;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.SplittableRandom;
-import org.sqlite.SQLiteConfig;
-import org.sqlite.SQLiteErrorCode;
-import org.sqlite.SQLiteException;
 
 /**
  * The baseline (SPEC §10): the minimal correct setActiveProvider that an engineer who knows JDBC
- * writes by hand on plain sqlite-jdbc, one connection per thread. Every statement is prepared once
- * per connection and reused; each activation is {@code BEGIN IMMEDIATE}, deactivate the active one,
- * activate the chosen one, {@code COMMIT}. No pool, no decorators, no input checks, no read-back.
- * Waits for the write lock with sqlite-jdbc's own busy timeout.
+ * writes by hand, one connection per thread, each statement prepared once per connection and
+ * reused, in one transaction that first excludes the other writers. No pool, no decorators, no
+ * input checks, no existence check, no read-back: it activates ids it knows to exist.
  */
-public final class RawJdbcClient implements LoadClient {
-
-  private final Connection connection;
-  private final long[] providerIds;
-  private final PreparedStatement begin;
-  private final PreparedStatement deactivate;
-  private final PreparedStatement activate;
-  private final PreparedStatement commit;
-  private final PreparedStatement rollback;
+public interface RawJdbcClient extends LoadClient {
 
   /**
-   * Opens one connection configured as the library configures its own.
+   * Opens one connection to the database.
    *
-   * @param database the database file, already seeded
-   * @param synchronous the commit durability
-   * @param lockTimeout the busy timeout
+   * @param database the database, already seeded
+   * @param synchronous the commit durability, for SQLite
+   * @param lockTimeout the bound on each wait for the lock
+   * @return the client
    */
-  public RawJdbcClient(Path database, Synchronous synchronous, Duration lockTimeout) {
-    SQLiteConfig config = new SQLiteConfig();
-    config.setSynchronous(SQLiteConfig.SynchronousMode.valueOf(synchronous.name()));
-    config.enforceForeignKeys(true);
-    config.setBusyTimeout((int) lockTimeout.toMillis());
-    try {
-      this.connection = config.createConnection("jdbc:sqlite:" + database);
-      this.providerIds = providerIds(connection);
-      this.begin = connection.prepareStatement("BEGIN IMMEDIATE");
-      this.deactivate =
-          connection.prepareStatement("UPDATE ai_providers SET is_active = 0 WHERE is_active = 1");
-      this.activate =
-          connection.prepareStatement("UPDATE ai_providers SET is_active = 1 WHERE id = ?");
-      this.commit = connection.prepareStatement("COMMIT");
-      this.rollback = connection.prepareStatement("ROLLBACK");
-    } catch (SQLException failure) {
-      throw new IllegalStateException("Cannot open " + database + ": " + failure, failure);
-    }
-  }
-
-  @Override
-  public Outcome runOne(SplittableRandom random) {
-    try {
-      activate(providerIds[random.nextInt(providerIds.length)]);
-      return Outcome.DONE;
-    } catch (SQLiteException failure) {
-      int primary = failure.getResultCode().code & 0xff;
-      return primary == SQLiteErrorCode.SQLITE_BUSY.code ? Outcome.BUSY : Outcome.FAILED;
-    } catch (SQLException failure) {
-      return Outcome.FAILED;
-    }
+  static RawJdbcClient open(
+      StressDatabase database, Synchronous synchronous, Duration lockTimeout) {
+    return database.backend() == Backend.POSTGRES
+        ? new PostgresRawJdbcClient(database, lockTimeout)
+        : new SqliteRawJdbcClient(Path.of(database.location()), synchronous, lockTimeout);
   }
 
   /**
    * Makes one provider the active one.
    *
    * @param id the provider to activate, one that exists
-   * @throws SQLException if SQLite fails, e.g. busy beyond the timeout
+   * @throws SQLException if the database fails, e.g. busy beyond the timeout
    */
-  public void activate(long id) throws SQLException {
-    begin.execute();
-    try {
-      deactivate.executeUpdate();
-      activate.setLong(1, id);
-      activate.executeUpdate();
-      commit.execute();
-    } catch (SQLException failure) {
-      try {
-        rollback.execute();
-      } catch (SQLException rollbackFailure) {
-        failure.addSuppressed(rollbackFailure);
-      }
-      throw failure;
-    }
-  }
+  void activate(long id) throws SQLException;
 
   /**
    * @return the ids of the providers that existed when the connection opened
    */
-  public long[] providerIds() {
-    return providerIds.clone();
-  }
+  long[] providerIds();
 
-  private static long[] providerIds(Connection connection) throws SQLException {
+  /**
+   * @param connection a connection to a seeded database
+   * @return the ids of its providers
+   * @throws SQLException if the query fails
+   */
+  static long[] providerIds(Connection connection) throws SQLException {
     List<Long> ids = new ArrayList<>();
     try (Statement statement = connection.createStatement();
         ResultSet rows = statement.executeQuery("SELECT id FROM ai_providers ORDER BY id")) {
@@ -111,14 +60,5 @@ public final class RawJdbcClient implements LoadClient {
       }
     }
     return ids.stream().mapToLong(Long::longValue).toArray();
-  }
-
-  @Override
-  public void close() {
-    try {
-      connection.close();
-    } catch (SQLException ignored) {
-      // Nothing is open on it between operations; the run is over either way.
-    }
   }
 }

@@ -1,21 +1,21 @@
 package dev.settingsguard.stress.internal;
 
 import dev.settingsguard.core.SettingsStore;
+import dev.settingsguard.jdbi.postgres.PostgresDatabase;
 import dev.settingsguard.jdbi.sqlite.Synchronous;
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import org.sqlite.SQLiteConfig;
 
 /**
  * Do reads wait for the write lock? A separate plain JDBC connection (as another process would)
- * takes SQLite's write lock with {@code BEGIN IMMEDIATE}, writes a row and holds the transaction
- * open; meanwhile one thread reads through the default chain, alternating getActiveProvider and
- * getSetting, and every read is timed.
+ * takes the writers' lock (SQLite's write lock with {@code BEGIN IMMEDIATE}, or the library's
+ * advisory lock on PostgreSQL), writes a row and holds the transaction open; meanwhile one thread
+ * reads through the default chain, alternating getActiveProvider and getSetting, and every read is
+ * timed.
  */
 public final class ReadProbe {
 
@@ -33,16 +33,16 @@ public final class ReadProbe {
   private ReadProbe() {}
 
   /**
-   * @param directory where to create the probe's database
-   * @param synchronous the commit durability
+   * @param host where to create the probe's database
+   * @param synchronous the commit durability, for SQLite
    * @param hold how long the write lock is held
    * @param reads how many reads to time
    * @return the reads' latencies
    * @throws InterruptedException if interrupted while the lock is held
    */
-  public static Result run(Path directory, Synchronous synchronous, Duration hold, int reads)
+  public static Result run(DatabaseHost host, Synchronous synchronous, Duration hold, int reads)
       throws InterruptedException {
-    Path database = directory.resolve("read-probe.db");
+    StressDatabase database = host.create("read-probe");
     SeedData.write(database, synchronous);
     CountDownLatch locked = new CountDownLatch(1);
     long[] releasedAt = new long[1];
@@ -72,15 +72,25 @@ public final class ReadProbe {
   }
 
   private static void holdWriteLock(
-      Path database, Duration hold, CountDownLatch locked, long[] releasedAt) {
-    try (Connection connection = new SQLiteConfig().createConnection("jdbc:sqlite:" + database);
+      StressDatabase database, Duration hold, CountDownLatch locked, long[] releasedAt) {
+    boolean postgres = database.backend() == Backend.POSTGRES;
+    try (Connection connection = database.connect();
         Statement statement = connection.createStatement()) {
-      statement.execute("BEGIN IMMEDIATE");
+      if (postgres) {
+        connection.setAutoCommit(false);
+        statement.execute("SELECT " + PostgresDatabase.WRITERS_LOCK);
+      } else {
+        statement.execute("BEGIN IMMEDIATE");
+      }
       statement.executeUpdate("UPDATE settings SET value = 'held' WHERE key = 'key-00'");
       locked.countDown();
       TimeUnit.MILLISECONDS.sleep(hold.toMillis());
       releasedAt[0] = System.nanoTime();
-      statement.execute("ROLLBACK");
+      if (postgres) {
+        connection.rollback();
+      } else {
+        statement.execute("ROLLBACK");
+      }
     } catch (SQLException failure) {
       throw new IllegalStateException("Cannot hold the write lock: " + failure, failure);
     } catch (InterruptedException interrupt) {

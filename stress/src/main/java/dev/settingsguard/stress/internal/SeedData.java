@@ -3,7 +3,6 @@ package dev.settingsguard.stress.internal;
 import dev.settingsguard.core.ApiKey;
 import dev.settingsguard.core.SettingsStore;
 import dev.settingsguard.jdbi.sqlite.Synchronous;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.SplittableRandom;
 
@@ -21,13 +20,14 @@ public final class SeedData {
   private SeedData() {}
 
   /**
-   * Creates the database file and writes the seed rows through the library's default chain.
+   * Creates the schema and writes the seed rows through the library's default chain.
    *
-   * @param file the database file, created if absent
-   * @param synchronous the commit durability
+   * @param database the database, empty
+   * @param synchronous the commit durability, for SQLite
    */
-  public static void write(Path file, Synchronous synchronous) {
-    try (SettingsStore store = Contender.DEFAULT.open(file, synchronous, Duration.ofSeconds(5))) {
+  public static void write(StressDatabase database, Synchronous synchronous) {
+    try (SettingsStore store =
+        Contender.DEFAULT.open(database, synchronous, Duration.ofSeconds(5))) {
       for (int i = 0; i < SETTINGS; i++) {
         store.setSetting(settingKey(i), "value-" + i);
       }

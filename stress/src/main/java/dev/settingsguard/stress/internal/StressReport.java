@@ -14,6 +14,7 @@ import java.util.Locale;
  * @param probe the read probe's result, or {@code null} if skipped
  * @param targets the performance targets' verdicts
  * @param host the machine and JVM, in one line
+ * @param database the backend and where its databases were, in one line
  * @param startedAt when the run began
  * @param wallTime how long the whole run took
  */
@@ -23,6 +24,7 @@ public record StressReport(
     ReadProbe.Result probe,
     List<Targets.Check> targets,
     String host,
+    String database,
     Instant startedAt,
     Duration wallTime) {
 

@@ -3,7 +3,6 @@ package dev.settingsguard.stress.internal;
 import dev.settingsguard.jdbi.sqlite.Synchronous;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -14,8 +13,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs the matrix: for each cell a fresh seeded database file, an invariant watcher, and the load
- * in this JVM (one process) or spread over child JVMs (several). Then the read probe.
+ * Runs the matrix: for each cell a fresh seeded database, an invariant watcher, and the load in
+ * this JVM (one process) or spread over child JVMs (several). Then the read probe.
  */
 public final class StressRun implements AutoCloseable {
 
@@ -61,15 +60,17 @@ public final class StressRun implements AutoCloseable {
   /**
    * Everything a run needs to know.
    *
+   * @param backend what the cells run on
    * @param cells the matrix
    * @param warmup per cell, before measuring
    * @param duration per cell, measured
-   * @param synchronous the commit durability
+   * @param synchronous the commit durability, for SQLite
    * @param lockTimeout the bound on each wait for a lock
    * @param probeHold how long the read probe holds the write lock; zero skips the probe
    * @param probeReads how many reads the probe times
    */
   public record Plan(
+      Backend backend,
       List<Cell> cells,
       Duration warmup,
       Duration duration,
@@ -81,16 +82,23 @@ public final class StressRun implements AutoCloseable {
   private final Plan plan;
   private final String childMainClass;
   private final List<String> childArguments;
-  private final Path directory = TempFiles.createDirectory("settings-stress-");
+  private final DatabaseHost host;
   private final List<ChildProcess> children = new ArrayList<>();
 
   /**
    * @param plan what to run
+   * @param host where to create the databases, of the plan's backend; the caller closes it
    * @param childMainClass the main class of child JVMs, which must call {@link ChildWorker#serve}
    * @param childArguments its arguments
    */
-  public StressRun(Plan plan, String childMainClass, List<String> childArguments) {
+  public StressRun(
+      Plan plan, DatabaseHost host, String childMainClass, List<String> childArguments) {
+    if (host.backend() != plan.backend()) {
+      throw new IllegalArgumentException(
+          "A plan for " + plan.backend() + " cannot run on a host of " + host.backend());
+    }
     this.plan = plan;
+    this.host = host;
     this.childMainClass = childMainClass;
     this.childArguments = List.copyOf(childArguments);
   }
@@ -144,6 +152,7 @@ public final class StressRun implements AutoCloseable {
     long start = System.nanoTime();
     int rounds =
         JitWarmup.run(
+            host,
             cells.stream().map(Cell::contender).distinct().toList(),
             cells.stream().map(Cell::workload).distinct().toList(),
             plan.synchronous(),
@@ -162,7 +171,7 @@ public final class StressRun implements AutoCloseable {
     List<CellResult> results = new ArrayList<>();
     int index = 0;
     for (Cell cell : plan.cells()) {
-      CellResult result = measure(cell, directory.resolve("cell-" + ++index + ".db"));
+      CellResult result = measure(cell, host.create("cell-" + ++index));
       results.add(result);
       onCell.accept(result);
     }
@@ -194,9 +203,9 @@ public final class StressRun implements AutoCloseable {
     if (pairs.isEmpty()) {
       return 0;
     }
-    List<Path> databases = new ArrayList<>();
+    List<StressDatabase> databases = new ArrayList<>();
     for (int i = 1; i <= pairs.size(); i++) {
-      Path database = directory.resolve("child-warmup-" + i + ".db");
+      StressDatabase database = host.create("child-warmup-" + i);
       SeedData.write(database, plan.synchronous());
       databases.add(database);
     }
@@ -232,10 +241,10 @@ public final class StressRun implements AutoCloseable {
     if (plan.probeHold().isZero()) {
       return null;
     }
-    return ReadProbe.run(directory, plan.synchronous(), plan.probeHold(), plan.probeReads());
+    return ReadProbe.run(host, plan.synchronous(), plan.probeHold(), plan.probeReads());
   }
 
-  private CellResult measure(Cell cell, Path database) throws InterruptedException {
+  private CellResult measure(Cell cell, StressDatabase database) throws InterruptedException {
     SeedData.write(database, plan.synchronous());
     try (InvariantWatcher watcher = InvariantWatcher.start(database)) {
       LoadResult load =
@@ -276,7 +285,7 @@ public final class StressRun implements AutoCloseable {
     return LoadResult.merge(results);
   }
 
-  private LoadRequest request(Cell cell, Path database) {
+  private LoadRequest request(Cell cell, StressDatabase database) {
     return new LoadRequest(
         cell.contender(),
         cell.workload(),
@@ -305,10 +314,9 @@ public final class StressRun implements AutoCloseable {
     }
   }
 
-  /** Ends the child JVMs and deletes the run's databases. */
+  /** Ends the child JVMs; the host keeps the databases until it is closed. */
   @Override
   public void close() {
     children.forEach(ChildProcess::close);
-    TempFiles.deleteTree(directory);
   }
 }

@@ -1,13 +1,15 @@
 package dev.settingsguard.stress.internal;
 
+import dev.settingsguard.jdbi.sqlite.Synchronous;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 
 /**
- * The performance targets, each computed from cells measured side by side in one run. They are
- * reported, never asserted in tests: on a shared two-core machine they are measurements, not facts.
+ * The performance targets of each backend, each computed from cells measured side by side in one
+ * run. They are reported, never asserted in tests: on a shared two-core machine they are
+ * measurements, not facts.
  */
 public final class Targets {
 
@@ -23,56 +25,56 @@ public final class Targets {
       return new Check(name, measured, passed ? "PASS" : "FAIL");
     }
 
-    static Check notRun(String name) {
-      return new Check(name, "cells not in this run", "N/A");
+    static Check notRun(String name, String why) {
+      return new Check(name, why, "N/A");
     }
   }
 
+  private static final String CELLS_MISSING = "cells not in this run";
   private static final double MS = 1e6;
 
   private Targets() {}
 
   /**
+   * @param plan what was run: the backend and the durability decide which targets apply
    * @param results every measured cell
    * @param probe the read probe's result, or {@code null} if it did not run
    * @return the targets, in the order they are specified
    */
-  public static List<Check> evaluate(List<CellResult> results, ReadProbe.Result probe) {
+  public static List<Check> evaluate(
+      StressRun.Plan plan, List<CellResult> results, ReadProbe.Result probe) {
+    Cells cells = new Cells(results);
     List<Check> checks = new ArrayList<>();
-    checks.add(activateOverhead(results));
-    for (Workload workload : Workload.values()) {
-      checks.add(threadScaling(results, workload));
-      checks.add(processScaling(results, workload));
+    checks.add(cells.ratio("ACTIVATE 1 thread: DEFAULT >= 0.8 x RAW_JDBC", 1, 1, 0.8));
+    if (plan.backend() == Backend.SQLITE) {
+      for (Workload workload : Workload.values()) {
+        checks.add(threadScaling(cells, workload));
+        checks.add(processScaling(cells, workload));
+      }
+      checks.add(
+          plan.synchronous() == Synchronous.FULL
+              ? cells.ratio("ACTIVATE 16 threads: DEFAULT >= 5 x RAW_JDBC (--sync FULL)", 1, 16, 5)
+              : Check.notRun(
+                  "ACTIVATE 16 threads: DEFAULT >= 5 x RAW_JDBC (--sync FULL)",
+                  "runs with --sync FULL"));
+      checks.add(readsDuringWriteLock(probe, "another connection holds the write lock"));
+    } else {
+      checks.add(postgresThreads(cells));
+      checks.add(postgresMachines(cells));
+      checks.add(readsDuringWriteLock(probe, "another session holds the advisory lock"));
     }
-    checks.add(readsDuringWriteLock(probe));
     return checks;
   }
 
-  private static Check activateOverhead(List<CellResult> results) {
-    String name = "ACTIVATE 1 thread: DEFAULT >= 0.8 x RAW_JDBC";
-    Optional<CellResult> library = find(results, Workload.ACTIVATE, Contender.DEFAULT, 1, 1);
-    Optional<CellResult> raw = find(results, Workload.ACTIVATE, Contender.RAW_JDBC, 1, 1);
-    if (library.isEmpty() || raw.isEmpty()) {
-      return Check.notRun(name);
-    }
-    double ratio = library.get().load().opsPerSecond() / raw.get().load().opsPerSecond();
-    return Check.of(
-        name,
-        format(
-            "%.2f (%,.0f vs %,.0f ops/s)",
-            ratio, library.get().load().opsPerSecond(), raw.get().load().opsPerSecond()),
-        ratio >= 0.8);
-  }
-
-  private static Check threadScaling(List<CellResult> results, Workload workload) {
+  private static Check threadScaling(Cells cells, Workload workload) {
     String name =
         workload + " DEFAULT 16 threads: >= 0.9 x its 1 thread, p99 <= 5 ms, max <= 100 ms";
-    Optional<CellResult> one = find(results, workload, Contender.DEFAULT, 1, 1);
-    Optional<CellResult> sixteen = find(results, workload, Contender.DEFAULT, 1, 16);
+    Optional<CellResult> one = cells.find(workload, Contender.DEFAULT, 1, 1);
+    Optional<CellResult> sixteen = cells.find(workload, Contender.DEFAULT, 1, 16);
     if (one.isEmpty() || sixteen.isEmpty()) {
-      return Check.notRun(name);
+      return Check.notRun(name, CELLS_MISSING);
     }
-    double ratio = sixteen.get().load().opsPerSecond() / one.get().load().opsPerSecond();
+    double ratio = rate(sixteen.get()) / rate(one.get());
     LatencyHistogram latencies = sixteen.get().load().latencies();
     double p99 = latencies.percentileNanos(99) / MS;
     double max = latencies.maxNanos() / MS;
@@ -82,14 +84,14 @@ public final class Targets {
         ratio >= 0.9 && p99 <= 5 && max <= 100);
   }
 
-  private static Check processScaling(List<CellResult> results, Workload workload) {
+  private static Check processScaling(Cells cells, Workload workload) {
     String name = workload + " DEFAULT 4x4: >= 0.5 x 1x16, max <= 500 ms, invariant kept";
-    Optional<CellResult> processes = find(results, workload, Contender.DEFAULT, 4, 16);
-    Optional<CellResult> threads = find(results, workload, Contender.DEFAULT, 1, 16);
+    Optional<CellResult> processes = cells.find(workload, Contender.DEFAULT, 4, 16);
+    Optional<CellResult> threads = cells.find(workload, Contender.DEFAULT, 1, 16);
     if (processes.isEmpty() || threads.isEmpty()) {
-      return Check.notRun(name);
+      return Check.notRun(name, CELLS_MISSING);
     }
-    double ratio = processes.get().load().opsPerSecond() / threads.get().load().opsPerSecond();
+    double ratio = rate(processes.get()) / rate(threads.get());
     double max = processes.get().load().latencies().maxNanos() / MS;
     boolean kept = processes.get().watch().clean();
     return Check.of(
@@ -98,10 +100,52 @@ public final class Targets {
         ratio >= 0.5 && max <= 500 && kept);
   }
 
-  private static Check readsDuringWriteLock(ReadProbe.Result probe) {
-    String name = "Reads while another connection holds the write lock: p99 <= 2 ms";
+  private static Check postgresThreads(Cells cells) {
+    String name = "ACTIVATE 16 threads: DEFAULT >= 2 x RAW_JDBC, p99 <= 25 ms, max <= 250 ms";
+    Optional<CellResult> library = cells.find(Workload.ACTIVATE, Contender.DEFAULT, 1, 16);
+    Optional<CellResult> raw = cells.find(Workload.ACTIVATE, Contender.RAW_JDBC, 1, 16);
+    if (library.isEmpty() || raw.isEmpty()) {
+      return Check.notRun(name, CELLS_MISSING);
+    }
+    double ratio = rate(library.get()) / rate(raw.get());
+    LatencyHistogram latencies = library.get().load().latencies();
+    double p99 = latencies.percentileNanos(99) / MS;
+    double max = latencies.maxNanos() / MS;
+    return Check.of(
+        name,
+        format(
+            "%.2f (%,.0f vs %,.0f ops/s), p99 %.2f ms, max %.1f ms",
+            ratio, rate(library.get()), rate(raw.get()), p99, max),
+        ratio >= 2 && p99 <= 25 && max <= 250);
+  }
+
+  private static Check postgresMachines(Cells cells) {
+    String name = "ACTIVATE 4x16: DEFAULT >= 1.5 x RAW_JDBC, nothing failed, invariant kept";
+    Optional<CellResult> library = cells.find(Workload.ACTIVATE, Contender.DEFAULT, 4, 64);
+    Optional<CellResult> raw = cells.find(Workload.ACTIVATE, Contender.RAW_JDBC, 4, 64);
+    if (library.isEmpty() || raw.isEmpty()) {
+      return Check.notRun(name, CELLS_MISSING);
+    }
+    double ratio = rate(library.get()) / rate(raw.get());
+    LoadResult load = library.get().load();
+    boolean kept = library.get().watch().clean();
+    return Check.of(
+        name,
+        format(
+            "%.2f (%,.0f vs %,.0f ops/s), %d busy, %d failed, %s",
+            ratio,
+            rate(library.get()),
+            rate(raw.get()),
+            load.busy(),
+            load.failed(),
+            kept ? "kept" : "BROKEN"),
+        ratio >= 1.5 && load.busy() == 0 && load.failed() == 0 && kept);
+  }
+
+  private static Check readsDuringWriteLock(ReadProbe.Result probe, String holder) {
+    String name = "Reads while " + holder + ": p99 <= 2 ms";
     if (probe == null) {
-      return Check.notRun(name);
+      return Check.notRun(name, "--probe-hold 0");
     }
     double p99 = probe.latencies().percentileNanos(99) / MS;
     return Check.of(
@@ -115,18 +159,34 @@ public final class Targets {
         p99 <= 2 && probe.allWhileHeld());
   }
 
-  private static Optional<CellResult> find(
-      List<CellResult> results,
-      Workload workload,
-      Contender contender,
-      int processes,
-      int threads) {
-    return results.stream()
-        .filter(r -> r.cell().equals(new Cell(workload, contender, processes, threads)))
-        .findFirst();
+  private static double rate(CellResult result) {
+    return result.load().opsPerSecond();
   }
 
   private static String format(String pattern, Object... arguments) {
     return String.format(Locale.ROOT, pattern, arguments);
+  }
+
+  /** The run's cells, looked up by what they measured. */
+  private record Cells(List<CellResult> results) {
+    Optional<CellResult> find(Workload workload, Contender contender, int processes, int threads) {
+      return results.stream()
+          .filter(r -> r.cell().equals(new Cell(workload, contender, processes, threads)))
+          .findFirst();
+    }
+
+    /** ACTIVATE, DEFAULT against RAW_JDBC in the same shape. */
+    Check ratio(String name, int processes, int threads, double atLeast) {
+      Optional<CellResult> library = find(Workload.ACTIVATE, Contender.DEFAULT, processes, threads);
+      Optional<CellResult> raw = find(Workload.ACTIVATE, Contender.RAW_JDBC, processes, threads);
+      if (library.isEmpty() || raw.isEmpty()) {
+        return Check.notRun(name, CELLS_MISSING);
+      }
+      double ratio = rate(library.get()) / rate(raw.get());
+      return Check.of(
+          name,
+          format("%.2f (%,.0f vs %,.0f ops/s)", ratio, rate(library.get()), rate(raw.get())),
+          ratio >= atLeast);
+    }
   }
 }

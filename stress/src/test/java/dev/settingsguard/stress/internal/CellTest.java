@@ -12,6 +12,7 @@ class CellTest {
   void matrixSplitsThreadsOverProcessesAndRunsTheBaselineOnlyWhereItApplies() {
     List<Cell> cells =
         Cell.matrix(
+            Backend.SQLITE,
             List.of(Workload.ACTIVATE, Workload.MIX),
             List.of(Contender.DEFAULT, Contender.RAW_JDBC),
             List.of(1, 4),
@@ -34,6 +35,7 @@ class CellTest {
   void matrixRunsEveryContenderOfOneShapeBeforeTheNextShape() {
     List<Cell> cells =
         Cell.matrix(
+            Backend.SQLITE,
             List.of(Workload.ACTIVATE),
             List.of(Contender.DEFAULT, Contender.RAW_JDBC),
             List.of(1, 4),
@@ -48,6 +50,25 @@ class CellTest {
             "RAW_JDBC 1x4",
             "DEFAULT 4x1",
             "RAW_JDBC 4x1");
+  }
+
+  @Test
+  void matrixLeavesOutTheContendersOfTheOtherBackend() {
+    List<Contender> all = List.of(Contender.values());
+
+    assertThat(
+            Cell.matrix(Backend.POSTGRES, List.of(Workload.ACTIVATE), all, List.of(1), List.of(1)))
+        .extracting(Cell::contender)
+        .containsExactly(
+            Contender.NONE,
+            Contender.JVM_LOCK,
+            Contender.POSTGRES_ADVISORY_LOCK,
+            Contender.DEFAULT,
+            Contender.RAW_JDBC);
+    assertThat(Cell.matrix(Backend.SQLITE, List.of(Workload.ACTIVATE), all, List.of(1), List.of(1)))
+        .extracting(Cell::contender)
+        .doesNotContain(Contender.POSTGRES_ADVISORY_LOCK)
+        .contains(Contender.FILE_LOCK, Contender.SQLITE_IMMEDIATE);
   }
 
   @Test

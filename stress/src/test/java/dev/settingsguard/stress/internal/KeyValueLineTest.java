@@ -16,7 +16,7 @@ class KeyValueLineTest {
         new LoadRequest(
             Contender.FILE_LOCK,
             Workload.MIX,
-            Path.of("/tmp/a dir/cell 1.db"),
+            StressDatabase.sqlite(Path.of("/tmp/a dir/cell 1.db")),
             Synchronous.FULL,
             Duration.ofSeconds(5),
             4,
@@ -25,6 +25,23 @@ class KeyValueLineTest {
 
     assertThat(LoadRequest.fromLine(request.toLine())).isEqualTo(request);
     assertThat(request.toLine()).doesNotContain("\n");
+  }
+
+  @Test
+  void requestsSurviveTheLineIncludingUrlsWithQueries() {
+    LoadRequest request =
+        new LoadRequest(
+            Contender.POSTGRES_ADVISORY_LOCK,
+            Workload.ACTIVATE,
+            StressDatabase.postgres(
+                "jdbc:postgresql://127.0.0.1:5432/db?user=a b&password=p=q&currentSchema=s"),
+            Synchronous.NORMAL,
+            Duration.ofSeconds(5),
+            16,
+            Duration.ofMillis(300),
+            Duration.ofSeconds(1));
+
+    assertThat(LoadRequest.fromLine(request.toLine())).isEqualTo(request);
   }
 
   @Test
@@ -40,6 +57,6 @@ class KeyValueLineTest {
             List.of(
                 decoded.operations(), decoded.busy(), decoded.failed(), decoded.compileMillis()))
         .containsExactly(1235L, 2L, 3L, 17L);
-    assertThat(decoded.latencies().maxNanos()).isEqualTo(1_234_567);
+    assertThat(decoded.latencies().maxNanos()).isEqualTo(latencies.maxNanos());
   }
 }

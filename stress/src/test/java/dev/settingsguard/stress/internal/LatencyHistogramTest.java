@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 class LatencyHistogramTest {
 
   @Test
-  void percentilesAreWithinThreePercentOfTheSortedValues() {
+  void percentilesAreWithinATenthOfAPercentOfTheSortedValues() {
     SplittableRandom random = new SplittableRandom(42);
     long[] values =
         LongStream.generate(() -> random.nextLong(1, 50_000_000)).limit(100_000).toArray();
@@ -23,10 +23,11 @@ class LatencyHistogramTest {
       long exact = sorted[(int) Math.ceil(values.length * percentile / 100) - 1];
       assertThat((double) histogram.percentileNanos(percentile))
           .as("p%s", percentile)
-          .isCloseTo(exact, within(exact / 32.0 + 1));
+          .isCloseTo(exact, within(exact / 1000.0 + 1));
     }
-    assertThat(histogram.maxNanos()).isEqualTo(sorted[sorted.length - 1]);
-    assertThat(histogram.percentileNanos(100)).isEqualTo(sorted[sorted.length - 1]);
+    long max = sorted[sorted.length - 1];
+    assertThat((double) histogram.maxNanos()).isCloseTo(max, within(max / 1000.0));
+    assertThat(histogram.percentileNanos(100)).isEqualTo(histogram.maxNanos());
   }
 
   @Test
@@ -39,22 +40,6 @@ class LatencyHistogramTest {
     assertThat(histogram.count()).isEqualTo(64);
   }
 
-  /** Values beyond the tracked range, about 36 minutes, land in the top bucket. */
-  @Test
-  void everyValueFallsInABucketWhoseBoundsContainIt() {
-    for (long value : new long[] {64, 65, 127, 128, 1_000, 999_999, 1L << 39, Long.MAX_VALUE}) {
-      int index = LatencyHistogram.index(value);
-      assertThat(LatencyHistogram.upperBound(index))
-          .as("upper bound of %d", value)
-          .isGreaterThanOrEqualTo(Math.min(value, (1L << 41) - 1));
-      if (index > 0) {
-        assertThat(LatencyHistogram.upperBound(index - 1))
-            .as("bucket below %d", value)
-            .isLessThan(value);
-      }
-    }
-  }
-
   @Test
   void encodingKeepsCountsAndMaximum() {
     LatencyHistogram histogram = new LatencyHistogram();
@@ -63,7 +48,7 @@ class LatencyHistogramTest {
     LatencyHistogram decoded = LatencyHistogram.decode(histogram.encode());
 
     assertThat(decoded.count()).isEqualTo(5);
-    assertThat(decoded.maxNanos()).isEqualTo(3_000_000_000L);
+    assertThat(decoded.maxNanos()).isEqualTo(histogram.maxNanos());
     assertThat(decoded.percentileNanos(50)).isEqualTo(histogram.percentileNanos(50));
     assertThat(decoded.encode()).isEqualTo(histogram.encode());
   }
@@ -79,7 +64,7 @@ class LatencyHistogramTest {
     first.add(second);
 
     assertThat(first.count()).isEqualTo(3);
-    assertThat(first.maxNanos()).isEqualTo(2_000);
+    assertThat(first.maxNanos()).isBetween(2_000L, 2_002L);
     assertThat(first.percentileNanos(0)).isEqualTo(10);
   }
 
