@@ -114,16 +114,19 @@ public abstract class Database implements AutoCloseable {
   private <R> R inSavepoint(OpenTransaction open, Supplier<R> work) {
     return onHandle(
         handle -> {
-          savepoint(handle);
+          int depth = ++open.savepointDepth;
           try {
+            savepoint(handle, depth);
             R result = work.get();
-            releaseSavepoint(handle);
+            releaseSavepoint(handle, depth);
             return result;
           } catch (RuntimeException | Error failure) {
-            if (!rollbackToSavepoint(handle, failure)) {
+            if (!rollbackToSavepoint(handle, depth, failure)) {
               open.rolledBack = true;
             }
             throw failure;
+          } finally {
+            open.savepointDepth--;
           }
         });
   }
@@ -175,24 +178,35 @@ public abstract class Database implements AutoCloseable {
   protected abstract void rollback(Handle handle, Throwable failure);
 
   /**
-   * @param handle the transaction's handle
-   */
-  protected abstract void savepoint(Handle handle);
-
-  /**
-   * @param handle the transaction's handle
-   */
-  protected abstract void releaseSavepoint(Handle handle);
-
-  /**
-   * Undoes the work since the latest savepoint and releases it.
+   * Sets a savepoint. Savepoints nest: the one of depth 1 is set inside the transaction, the one of
+   * depth 2 inside the work of depth 1, and so on. A backend may name them by depth, so that one
+   * never released is shadowed by the next of its depth and never found by a {@link
+   * #rollbackToSavepoint} of a shallower one.
    *
    * @param handle the transaction's handle
+   * @param depth its depth, from 1
+   */
+  protected abstract void savepoint(Handle handle, int depth);
+
+  /**
+   * Called when the work under the savepoint succeeded; a backend may leave the savepoint to the
+   * commit.
+   *
+   * @param handle the transaction's handle
+   * @param depth the savepoint's depth
+   */
+  protected abstract void releaseSavepoint(Handle handle, int depth);
+
+  /**
+   * Undoes the work since the savepoint of this depth.
+   *
+   * @param handle the transaction's handle
+   * @param depth the savepoint's depth
    * @param failure what made the work fail; a failure to undo is added to it as suppressed, unless
    *     the whole transaction had ended already
    * @return whether the work was undone; {@code false} leaves the transaction unusable
    */
-  protected abstract boolean rollbackToSavepoint(Handle handle, Throwable failure);
+  protected abstract boolean rollbackToSavepoint(Handle handle, int depth, Throwable failure);
 
   /**
    * @param mode a transaction mode
@@ -243,6 +257,9 @@ public abstract class Database implements AutoCloseable {
 
     /** Open as far as the callers know, but no longer usable after a failure. */
     boolean rolledBack;
+
+    /** How many savepoints are set, each inside the work of the one before. */
+    int savepointDepth;
 
     OpenTransaction(TransactionMode mode) {
       this.mode = mode;

@@ -6,10 +6,13 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import dev.settingsguard.core.ProviderNotFoundException;
+import dev.settingsguard.core.Setting;
 import dev.settingsguard.core.SettingsBusyException;
 import dev.settingsguard.core.SettingsStorageException;
 import dev.settingsguard.core.SettingsStore;
 import dev.settingsguard.jdbi.JdbiSettingsStore;
+import dev.settingsguard.jdbi.TransactionMode;
 import dev.settingsguard.jdbi.postgres.PostgresDatabase;
 import dev.settingsguard.locking.SettingsConfig;
 import dev.settingsguard.locking.SettingsStores;
@@ -381,6 +384,51 @@ class PostgresBackendTest {
   }
 
   /**
+   * Savepoints are never released on PostgreSQL (that would cost a round trip per write of a
+   * batch): each depth has its own name, so a failed operation rolls back to its own savepoint,
+   * undoing the nested operations that succeeded inside it, and a failed sibling undoes itself
+   * alone.
+   */
+  @Test
+  void aFailedOperationUndoesItselfAndWhatItNestedButNotItsSiblings() throws Exception {
+    TestDatabase db = Backend.POSTGRES.newDatabase(dir);
+    try (PostgresDatabase database = PostgresDatabase.open(db.jdbcUrl(), Duration.ofSeconds(5));
+        JdbiSettingsStore store = new JdbiSettingsStore(database)) {
+      database.inTransaction(
+          TransactionMode.EXCLUSIVE,
+          () -> {
+            store.setSetting("first", "kept"); // a step: what follows nests in savepoints
+            nested(database, () -> store.setSetting("sibling", "kept"));
+            assertThatThrownBy(
+                    () ->
+                        nested(
+                            database,
+                            () -> {
+                              store.setSetting("outer", "undone");
+                              nested(database, () -> store.setSetting("inner", "undone"));
+                              throw new ProviderNotFoundException(42);
+                            }))
+                .isInstanceOf(ProviderNotFoundException.class);
+            nested(database, () -> store.setSetting("after", "kept"));
+            return null;
+          });
+
+      assertThat(store.listSettings())
+          .extracting(Setting::key)
+          .containsExactly("after", "first", "sibling");
+    }
+  }
+
+  private static void nested(PostgresDatabase database, Runnable work) {
+    database.inTransaction(
+        TransactionMode.EXCLUSIVE,
+        () -> {
+          work.run();
+          return null;
+        });
+  }
+
+  /**
    * Round trips are PostgreSQL's cost. On the default chain an activation costs one for the
    * transaction's bounds and the advisory lock (the driver sends {@code BEGIN} with it), one for
    * each of the adapter's two steps, no savepoint, and one for {@code COMMIT}: four, as many as the
@@ -404,7 +452,8 @@ class PostgresBackendTest {
       statements.set(0);
       store.setActiveProvider(2);
     }
-    int roundTrips = statements.get() + 1; // COMMIT goes past Jdbi's statements
+    // The advisory lock and COMMIT are the transaction's own statements, which go past the logger.
+    int roundTrips = statements.get() + 2;
     System.out.printf(
         "PostgresBackendTest: setActiveProvider on DEFAULT: %d round trips%n", roundTrips);
     assertThat(roundTrips).isEqualTo(4);

@@ -17,7 +17,6 @@ import javax.sql.DataSource;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.HandleCallback;
 import org.jdbi.v3.core.Jdbi;
-import org.jdbi.v3.core.statement.Query;
 import org.jdbi.v3.core.statement.SqlLogger;
 
 /**
@@ -49,13 +48,32 @@ public final class PostgresDatabase extends Database {
   private final DataSource ownedPool; // null when the application's data source is used
   private final Jdbi jdbi;
 
+  /** {@link #WRITERS_LOCK} with its key computed once, at open: the same lock, less work. */
+  private final String writersLockStatement;
+
+  /** Sets the bounds of a transaction on a connection of the application's data source. */
+  private final String boundsStatement;
+
+  /** {@link #boundsStatement} that also takes the writers' lock: one round trip for both. */
+  private final String exclusiveBoundsStatement;
+
   private PostgresDatabase(
-      Identity identity, Duration lockTimeout, DataSource ownedPool, Jdbi jdbi) {
+      Identity identity, Duration lockTimeout, DataSource ownedPool, Jdbi jdbi, int writersKey) {
     this.identity = identity;
     this.name = identity.toString();
     this.lockTimeout = lockTimeout;
     this.ownedPool = ownedPool;
     this.jdbi = jdbi;
+    String writersLock = "pg_advisory_xact_lock(" + writersKey + ")";
+    String timeout = "'" + Math.max(1, lockTimeout.toMillis()) + "ms'";
+    this.writersLockStatement = "SELECT " + writersLock;
+    this.boundsStatement =
+        "SELECT set_config('lock_timeout', "
+            + timeout
+            + ", true), set_config('idle_in_transaction_session_timeout', "
+            + timeout
+            + ", true)";
+    this.exclusiveBoundsStatement = boundsStatement + ", " + writersLock + "::text";
   }
 
   /**
@@ -122,7 +140,13 @@ public final class PostgresDatabase extends Database {
             null);
       }
       PostgresSchema.migrate(handle, displayName + " (schema " + schema + ")", lockTimeout);
-      return new PostgresDatabase(identify(handle, schema), lockTimeout, ownedPool, jdbi);
+      int writersKey =
+          handle
+              .createQuery("SELECT hashtext('settings-guard writers ' || current_schema())")
+              .mapTo(Integer.class)
+              .one();
+      return new PostgresDatabase(
+          identify(handle, schema), lockTimeout, ownedPool, jdbi, writersKey);
     } catch (SettingsException | IllegalStateException failure) {
       throw failure;
     } catch (SQLException | RuntimeException failure) {
@@ -226,8 +250,12 @@ public final class PostgresDatabase extends Database {
   }
 
   /**
-   * Begins a transaction whose first statement, one round trip with the driver's {@code BEGIN},
-   * sets its bounds and, for {@link TransactionMode#EXCLUSIVE}, takes the writers' advisory lock.
+   * Begins a transaction. On the owned pool, whose sessions carry the bounds ({@code lock_timeout},
+   * {@code idle_in_transaction_session_timeout}) from their start, {@link
+   * TransactionMode#EXCLUSIVE} takes the writers' advisory lock in one round trip with the driver's
+   * {@code BEGIN}, and {@link TransactionMode#ATOMIC} sends nothing: the driver's {@code BEGIN}
+   * goes with the first step. On an application's data source, one statement first makes the
+   * transaction {@code READ COMMITTED}, and one sets its bounds (and takes the lock).
    */
   @Override
   protected void begin(Handle handle, TransactionMode mode) {
@@ -237,28 +265,23 @@ public final class PostgresDatabase extends Database {
         // The owned pool's connections are READ COMMITTED; an application's may default to a
         // snapshot taken before the lock is granted.
         control(handle, "SET TRANSACTION ISOLATION LEVEL READ COMMITTED");
+        beginWrite(
+            handle, mode == TransactionMode.EXCLUSIVE ? exclusiveBoundsStatement : boundsStatement);
+      } else if (mode == TransactionMode.EXCLUSIVE) {
+        beginWrite(handle, writersLockStatement);
       }
-      beginWrite(handle, mode);
     } catch (RuntimeException | Error failure) {
       rollback(handle, failure);
       throw failure;
     }
   }
 
-  private void beginWrite(Handle handle, TransactionMode mode) {
-    String bounds =
-        "SELECT set_config('lock_timeout', :timeout, true),"
-            + " set_config('idle_in_transaction_session_timeout', :timeout, true)";
-    Query begin =
-        handle.createQuery(
-            mode == TransactionMode.EXCLUSIVE ? bounds + ", " + WRITERS_LOCK + "::text" : bounds);
+  /** A lock not granted within {@code lock_timeout} here is the writers' advisory lock. */
+  private void beginWrite(Handle handle, String statement) {
     try {
-      begin.bind("timeout", Math.max(1, lockTimeout.toMillis()) + "ms").mapTo(String.class).one();
-    } catch (RuntimeException failure) {
-      if ("55P03".equals(PostgresErrors.sqlState(failure))) {
-        throw new SettingsBusyException("advisory lock of the writers of " + name, lockTimeout);
-      }
-      throw failure;
+      control(handle, statement);
+    } catch (SettingsBusyException lockNotGranted) {
+      throw new SettingsBusyException("advisory lock of the writers of " + name, lockTimeout);
     }
   }
 
@@ -295,24 +318,23 @@ public final class PostgresDatabase extends Database {
   }
 
   /**
-   * Savepoints are plain SQL, not Jdbi's, which keeps one savepoint per name: nested operations
-   * reuse the name, and PostgreSQL stacks them.
+   * Savepoints are plain SQL, not Jdbi's, which keeps one savepoint per name. Each depth has its
+   * name, and PostgreSQL stacks savepoints of one name, the newest shadowing the older: so a
+   * savepoint is never released, which would cost a round trip per write of a batch, and {@code
+   * ROLLBACK TO} of a depth still finds that depth's newest one. They all end with the transaction.
    */
   @Override
-  protected void savepoint(Handle handle) {
-    control(handle, "SAVEPOINT operation");
+  protected void savepoint(Handle handle, int depth) {
+    control(handle, "SAVEPOINT operation_" + depth);
   }
 
   @Override
-  protected void releaseSavepoint(Handle handle) {
-    control(handle, "RELEASE SAVEPOINT operation");
-  }
+  protected void releaseSavepoint(Handle handle, int depth) {}
 
   @Override
-  protected boolean rollbackToSavepoint(Handle handle, Throwable failure) {
+  protected boolean rollbackToSavepoint(Handle handle, int depth, Throwable failure) {
     try {
-      control(handle, "ROLLBACK TO SAVEPOINT operation");
-      control(handle, "RELEASE SAVEPOINT operation");
+      control(handle, "ROLLBACK TO SAVEPOINT operation_" + depth);
       return true;
     } catch (RuntimeException undoFailure) {
       if (!PostgresErrors.isConnectionLost(PostgresErrors.sqlState(undoFailure))) {

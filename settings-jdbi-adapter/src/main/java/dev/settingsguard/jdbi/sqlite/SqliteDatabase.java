@@ -290,13 +290,13 @@ public final class SqliteDatabase extends Database {
   }
 
   @Override
-  protected void savepoint(Handle handle) {
-    control(handle, "SAVEPOINT operation");
+  protected void savepoint(Handle handle, int depth) {
+    control(handle, "SAVEPOINT operation_" + depth);
   }
 
   @Override
-  protected void releaseSavepoint(Handle handle) {
-    control(handle, "RELEASE operation");
+  protected void releaseSavepoint(Handle handle, int depth) {
+    control(handle, "RELEASE operation_" + depth);
   }
 
   /**
@@ -305,8 +305,8 @@ public final class SqliteDatabase extends Database {
    * would commit on its own, so nothing more may run in it.
    */
   @Override
-  protected boolean rollbackToSavepoint(Handle handle, Throwable failure) {
-    return undo(handle, failure, "ROLLBACK TO operation", "RELEASE operation");
+  protected boolean rollbackToSavepoint(Handle handle, int depth, Throwable failure) {
+    return undo(handle, failure, "ROLLBACK TO operation_" + depth, "RELEASE operation_" + depth);
   }
 
   /**

@@ -66,7 +66,7 @@ class NestedTransactionTest {
                               assertThatThrownBy(
                                       () ->
                                           database.onHandle(
-                                              handle -> handle.execute("RELEASE operation")))
+                                              handle -> handle.execute("RELEASE operation_1")))
                                   .hasMessageContaining("no such savepoint");
                               store.setSetting("first", "undone");
                               throw new ProviderNotFoundException(42);
@@ -140,7 +140,7 @@ class NestedTransactionTest {
                                           // Its savepoint is gone: ROLLBACK TO fails, while the
                                           // transaction and this write are still there.
                                           database.onHandle(
-                                              handle -> handle.execute("RELEASE operation"));
+                                              handle -> handle.execute("RELEASE operation_1"));
                                           throw new ProviderNotFoundException(42);
                                         }))
                             .isInstanceOf(ProviderNotFoundException.class);
