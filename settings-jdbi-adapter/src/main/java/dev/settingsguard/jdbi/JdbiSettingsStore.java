@@ -121,62 +121,50 @@ public final class JdbiSettingsStore implements SettingsStore {
   }
 
   /**
-   * Step 1: deactivate all. Step 2: find by name. Step 3: update it active, or insert it active.
+   * Step 1: deactivate all. Step 2: update the provider of that name, active, returning its row.
+   * Step 3, if there was none: insert it, active, returning its row.
    */
   @Override
   public AiProvider addAiProvider(String providerName, ApiKey apiKey, String model) {
     long now = nowMicros();
     String secret = apiKey == null ? null : apiKey.reveal();
     deactivateAll();
-    Optional<Long> existing =
-        database.withHandle(
-            h ->
-                h.createQuery("SELECT id FROM ai_providers WHERE provider_name = ?")
-                    .bind(0, providerName)
-                    .mapTo(Long.class)
-                    .findOne());
-    long id =
-        existing.isPresent()
-            ? updateProvider(existing.get(), secret, model, now)
-            : insertProvider(providerName, secret, model, now);
-    return readProvider(id);
-  }
-
-  private long updateProvider(long id, String secret, String model, long now) {
-    bindingSecret(
-        secret,
-        () ->
-            database.withHandle(
-                h ->
-                    h.createUpdate(
-                            "UPDATE ai_providers SET api_key = :key, model = :model, is_active = 1,"
-                                + " updated_at = "
-                                + NEXT_UPDATED_AT
-                                + " WHERE id = :id")
-                        .bind("key", secret)
-                        .bind("model", model)
-                        .bind("now", now)
-                        .bind("id", id)
-                        .execute()));
-    return id;
-  }
-
-  private long insertProvider(String providerName, String secret, String model, long now) {
+    Optional<AiProvider> updated =
+        bindingSecret(
+            secret,
+            () ->
+                database.withHandle(
+                    h ->
+                        h.createQuery(
+                                "UPDATE ai_providers SET api_key = :key, model = :model,"
+                                    + " is_active = 1, updated_at = "
+                                    + NEXT_UPDATED_AT
+                                    + " WHERE provider_name = :name RETURNING "
+                                    + PROVIDER_COLUMNS)
+                            .bind("key", secret)
+                            .bind("model", model)
+                            .bind("now", now)
+                            .bind("name", providerName)
+                            .map(JdbiSettingsStore::provider)
+                            .findOne()));
+    if (updated.isPresent()) {
+      return updated.get();
+    }
     return bindingSecret(
         secret,
         () ->
             database.withHandle(
                 h ->
-                    h.createUpdate(
+                    h.createQuery(
                             "INSERT INTO ai_providers"
                                 + " (provider_name, api_key, model, is_active, created_at, updated_at)"
-                                + " VALUES (:name, :key, :model, 1, :now, :now)")
+                                + " VALUES (:name, :key, :model, 1, :now, :now) RETURNING "
+                                + PROVIDER_COLUMNS)
                         .bind("name", providerName)
                         .bind("key", secret)
                         .bind("model", model)
                         .bind("now", now)
-                        .executeAndReturnGeneratedKeys("id")
-                        .mapTo(Long.class)
+                        .map(JdbiSettingsStore::provider)
                         .one()));
   }
 
@@ -231,21 +219,21 @@ public final class JdbiSettingsStore implements SettingsStore {
   }
 
   /**
-   * Step 1: read it. Step 2: delete it. Step 3: if it was active, activate the most recently
-   * updated remaining provider (ties: highest id), which moves its {@code updated_at} forward as
-   * every activation does.
+   * Step 1: delete it, returning whether it was active. Step 2: if it was, activate the most
+   * recently updated remaining provider (ties: highest id), which moves its {@code updated_at}
+   * forward as every activation does.
    */
   @Override
   public boolean deleteAiProvider(long id) {
     long now = nowMicros();
-    Optional<AiProvider> victim = findProvider(id);
-    if (victim.isEmpty()) {
-      return false;
-    }
-    boolean deleted =
+    Optional<Integer> wasActive =
         database.withHandle(
-            h -> h.createUpdate("DELETE FROM ai_providers WHERE id = ?").bind(0, id).execute() > 0);
-    if (deleted && victim.get().active()) {
+            h ->
+                h.createQuery("DELETE FROM ai_providers WHERE id = ? RETURNING is_active")
+                    .bind(0, id)
+                    .mapTo(Integer.class)
+                    .findOne());
+    if (wasActive.isPresent() && wasActive.get() == 1) {
       database.withHandle(
           h ->
               h.createUpdate(
@@ -256,7 +244,7 @@ public final class JdbiSettingsStore implements SettingsStore {
                   .bind("now", now)
                   .execute());
     }
-    return deleted;
+    return wasActive.isPresent();
   }
 
   /**
@@ -323,11 +311,6 @@ public final class JdbiSettingsStore implements SettingsStore {
                 .bind(0, id)
                 .map(JdbiSettingsStore::provider)
                 .findOne());
-  }
-
-  /** Reads back a row this operation just wrote; gone only if an unguarded writer deleted it. */
-  private AiProvider readProvider(long id) {
-    return findProvider(id).orElseThrow(() -> new ProviderNotFoundException(id));
   }
 
   private static long nowMicros() {

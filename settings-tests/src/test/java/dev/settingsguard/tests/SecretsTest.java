@@ -14,6 +14,7 @@ import java.io.StringWriter;
 import java.nio.file.Path;
 import java.sql.DriverManager;
 import java.sql.SQLException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.jdbi.v3.core.statement.SqlLogger;
 import org.jdbi.v3.core.statement.StatementContext;
 import org.junit.jupiter.api.Test;
@@ -117,10 +118,11 @@ class SecretsTest {
     Path db = dir.resolve("s.db");
     // Closing the statement that binds the key makes the driver throw a plain SQLException, not
     // SQLite's: Jdbi wraps it in an exception whose message renders the bound arguments.
+    CloseStatementsBinding closeKeyUpdates = new CloseStatementsBinding("api_key = ");
     try (SettingsStore store =
-        TestStores.openWithSqlLogger(
-            Chain.DEFAULT.config(db), new CloseStatementsBinding("api_key = "))) {
+        TestStores.openWithSqlLogger(Chain.DEFAULT.config(db), closeKeyUpdates)) {
       store.addAiProvider("openai", null, null);
+      closeKeyUpdates.armed.set(true);
 
       Throwable failure =
           catchThrowable(() -> store.addAiProvider("openai", ApiKey.of(SECRET), "m"));
@@ -153,11 +155,18 @@ class SecretsTest {
     }
   }
 
-  /** Closes every statement whose SQL contains a marker just before it executes. */
-  private record CloseStatementsBinding(String marker) implements SqlLogger {
+  /** Once armed, closes every statement whose SQL contains a marker just before it executes. */
+  private static final class CloseStatementsBinding implements SqlLogger {
+    private final String marker;
+    final AtomicBoolean armed = new AtomicBoolean();
+
+    CloseStatementsBinding(String marker) {
+      this.marker = marker;
+    }
+
     @Override
     public void logBeforeExecution(StatementContext context) {
-      if (context.getRawSql().contains(marker)) {
+      if (armed.get() && context.getRawSql().contains(marker)) {
         try {
           context.getStatement().close();
         } catch (SQLException unexpected) {
