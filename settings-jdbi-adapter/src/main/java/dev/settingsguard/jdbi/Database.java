@@ -11,8 +11,9 @@ import org.jdbi.v3.core.statement.SqlLogger;
  * decorators open around whole operations. {@link JdbiSettingsStore} runs every operation's steps
  * on it.
  *
- * <p>The steps' handles are reached only through the protected {@link #withHandle}, never handed
- * out: every statement runs inside the library's transactions and error translation.
+ * <p>The steps' handles are reached only through the protected {@link #withHandle}, and the
+ * backends' own through {@link #onHandle}, never handed out: every statement runs inside the
+ * library's transactions and error translation.
  */
 public abstract class Database implements AutoCloseable {
 
@@ -41,13 +42,15 @@ public abstract class Database implements AutoCloseable {
    * caller run several operations, each atomic, under one commit.
    *
    * <p>The first work nested in a transaction in which nothing has run yet needs no savepoint: if
-   * it throws, the whole transaction is rolled back, which undoes that work alone, and begun again
-   * for whatever the enclosing work runs next. So a batch of one write costs no savepoint.
+   * it throws, the whole transaction is rolled back, which undoes that work alone, and the
+   * transaction is begun again only when the enclosing work runs something more in it. So a batch
+   * of one write costs no savepoint, and a failed one gives up the writers' lock at once. If
+   * beginning again fails (another writer took the lock meanwhile), the work that needed it gets
+   * that failure, nothing of it ran, and the enclosing work may go on.
    *
-   * <p>If even the savepoint cannot be rolled back to (the backend ended the whole transaction
-   * after a failure, or the connection is gone), or the transaction cannot be begun again, nothing
-   * more runs in the enclosing transaction and it rolls back instead of committing, in case the
-   * failed work's steps are still there.
+   * <p>If a savepoint cannot be set or rolled back to (the backend ended the whole transaction
+   * after a failure, or the connection is gone), nothing more runs in the enclosing transaction and
+   * it rolls back instead of committing, in case the failed work's steps are still there.
    *
    * @param mode how the transaction excludes other writers; ignored inside another transaction
    * @param work the operation
@@ -65,6 +68,7 @@ public abstract class Database implements AutoCloseable {
         throw new SettingsStorageException(
             "The enclosing transaction on " + name() + " was rolled back after a failure", null);
       }
+      beginAgainIfRolledBack(open);
       return open.unused ? asFirstWork(open, work) : inSavepoint(open, work);
     }
     return onHandle(
@@ -79,10 +83,14 @@ public abstract class Database implements AutoCloseable {
                   "A write in a transaction on " + name() + " could not be undone on its own",
                   null);
             }
-            commit(handle);
+            if (opened.begun) {
+              commit(handle);
+            }
             return result;
           } catch (RuntimeException | Error failure) {
-            rollback(handle, failure);
+            if (opened.begun) {
+              rollback(handle, failure);
+            }
             throw failure;
           } finally {
             transaction.remove();
@@ -90,7 +98,10 @@ public abstract class Database implements AutoCloseable {
         });
   }
 
-  /** Runs the work as the transaction's first, undoing it, if it throws, by a rollback. */
+  /**
+   * Runs the work as the transaction's first. If it throws, the rollback of the whole transaction
+   * undoes it; the transaction is begun again by whatever runs in it next, if anything does.
+   */
   private <R> R asFirstWork(OpenTransaction open, Supplier<R> work) {
     return onHandle(
         handle -> {
@@ -99,16 +110,26 @@ public abstract class Database implements AutoCloseable {
             return work.get();
           } catch (RuntimeException | Error failure) {
             rollback(handle, failure);
-            try {
-              begin(handle, open.mode);
-              open.unused = true;
-            } catch (RuntimeException beginFailure) {
-              failure.addSuppressed(beginFailure);
-              open.rolledBack = true;
-            }
+            open.begun = false;
+            open.unused = true;
             throw failure;
           }
         });
+  }
+
+  /**
+   * @throws RuntimeException as {@link #begin} does, e.g. a busy writers' lock: no transaction is
+   *     open then, and the next work or step tries again
+   */
+  private void beginAgainIfRolledBack(OpenTransaction open) {
+    if (!open.begun) {
+      onHandle(
+          handle -> {
+            begin(handle, open.mode);
+            open.begun = true;
+            return null;
+          });
+    }
   }
 
   private <R> R inSavepoint(OpenTransaction open, Supplier<R> work) {
@@ -116,15 +137,24 @@ public abstract class Database implements AutoCloseable {
         handle -> {
           int depth = ++open.savepointDepth;
           try {
-            savepoint(handle, depth);
-            R result = work.get();
-            releaseSavepoint(handle, depth);
-            return result;
-          } catch (RuntimeException | Error failure) {
-            if (!rollbackToSavepoint(handle, depth, failure)) {
+            try {
+              savepoint(handle, depth);
+            } catch (RuntimeException | Error failure) {
+              // Without its savepoint the work could not be undone alone, and the backend may have
+              // ended the whole transaction (PostgreSQL does after any failed statement).
               open.rolledBack = true;
+              throw failure;
             }
-            throw failure;
+            try {
+              R result = work.get();
+              releaseSavepoint(handle, depth);
+              return result;
+            } catch (RuntimeException | Error failure) {
+              if (!rollbackToSavepoint(handle, depth, failure)) {
+                open.rolledBack = true;
+              }
+              throw failure;
+            }
           } finally {
             open.savepointDepth--;
           }
@@ -142,6 +172,7 @@ public abstract class Database implements AutoCloseable {
   protected final <R> R withHandle(HandleCallback<R, RuntimeException> step) {
     OpenTransaction open = transaction.get();
     if (open != null) {
+      beginAgainIfRolledBack(open);
       open.unused = false;
     }
     return onHandle(step);
@@ -254,6 +285,9 @@ public abstract class Database implements AutoCloseable {
 
     /** Nothing has run in it yet: the next nested work needs no savepoint. */
     boolean unused = true;
+
+    /** False after its first work failed and rolled it back, until something runs in it again. */
+    boolean begun = true;
 
     /** Open as far as the callers know, but no longer usable after a failure. */
     boolean rolledBack;

@@ -4,10 +4,12 @@ import dev.settingsguard.core.AiProvider;
 import dev.settingsguard.core.ApiKey;
 import dev.settingsguard.core.ProviderNotFoundException;
 import dev.settingsguard.core.Setting;
+import dev.settingsguard.core.SettingsBusyException;
 import dev.settingsguard.core.SettingsStorageException;
 import dev.settingsguard.core.SettingsStore;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
@@ -222,6 +224,11 @@ public final class JdbiSettingsStore implements SettingsStore {
    * Step 1: delete it, returning whether it was active. Step 2: if it was, activate the most
    * recently updated remaining provider (ties: highest id), which moves its {@code updated_at}
    * forward as every activation does.
+   *
+   * @throws SettingsBusyException if the provider chosen in step 2 was deleted by a concurrent
+   *     transaction while step 2 waited for its row, as can happen on PostgreSQL when no lock
+   *     excludes the other writers: no provider would be active, so the operation fails and, in a
+   *     transaction, changes nothing
    */
   @Override
   public boolean deleteAiProvider(long id) {
@@ -234,15 +241,23 @@ public final class JdbiSettingsStore implements SettingsStore {
                     .mapTo(Integer.class)
                     .findOne());
     if (wasActive.isPresent() && wasActive.get() == 1) {
-      database.withHandle(
-          h ->
-              h.createUpdate(
-                      "UPDATE ai_providers SET is_active = 1, updated_at = "
-                          + NEXT_UPDATED_AT
-                          + " WHERE id = (SELECT id FROM ai_providers"
-                          + " ORDER BY updated_at DESC, id DESC LIMIT 1)")
-                  .bind("now", now)
-                  .execute());
+      int promoted =
+          database.withHandle(
+              h ->
+                  h.createUpdate(
+                          "UPDATE ai_providers SET is_active = 1, updated_at = "
+                              + NEXT_UPDATED_AT
+                              + " WHERE id = (SELECT id FROM ai_providers"
+                              + " ORDER BY updated_at DESC, id DESC LIMIT 1)")
+                      .bind("now", now)
+                      .execute());
+      if (promoted == 0 && !listAiProviders().isEmpty()) {
+        throw new SettingsBusyException(
+            "rows of " + database.name(),
+            Duration.ZERO,
+            "the provider to make active was deleted by a concurrent transaction",
+            null);
+      }
     }
     return wasActive.isPresent();
   }

@@ -384,6 +384,57 @@ class PostgresBackendTest {
   }
 
   /**
+   * Without the advisory lock ({@code JVM_LOCK} alone), another machine can delete the provider
+   * that a deletion of the active one chooses to make active, while the choosing statement waits
+   * for its row: the deletion fails busy and changes nothing, rather than leave no provider active.
+   */
+  @Test
+  @Timeout(value = 30, unit = TimeUnit.SECONDS)
+  void aDeletionWhoseSuccessorAnotherMachineDeletesMeanwhileFailsAndChangesNothing()
+      throws Exception {
+    TestDatabase db = Backend.POSTGRES.newDatabase(dir);
+    try (SettingsStore store = SettingsStores.open(db.config(Chain.JVM_LOCK));
+        Connection otherMachine = db.connect();
+        Statement other = otherMachine.createStatement();
+        Connection observer = db.connect();
+        Statement observe = observer.createStatement()) {
+      store.addAiProvider("a", null, null);
+      long b = store.addAiProvider("b", null, null).id();
+      long c =
+          store.addAiProvider("c", null, null).id(); // active; b the latest updated of the rest
+      otherMachine.setAutoCommit(false);
+      other.executeUpdate("DELETE FROM ai_providers WHERE id = " + b);
+
+      CompletableFuture<Throwable> deletion =
+          CompletableFuture.supplyAsync(() -> catchThrowable(() -> store.deleteAiProvider(c)));
+      awaitASessionWaitingForALock(observe); // in auto-commit: a fresh view of the sessions
+      otherMachine.commit();
+
+      assertThat(deletion.get(10, TimeUnit.SECONDS))
+          .isInstanceOf(SettingsBusyException.class)
+          .hasMessageContaining("deleted by a concurrent transaction");
+    }
+    assertThat(Invariant.read(db)).isEqualTo(new Invariant.Counts(2, 1));
+  }
+
+  private static void awaitASessionWaitingForALock(Statement sql) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (System.nanoTime() < deadline) {
+      try (var waiting =
+          sql.executeQuery(
+              "SELECT count(*) FROM pg_stat_activity"
+                  + " WHERE wait_event_type = 'Lock' AND datname = current_database()")) {
+        waiting.next();
+        if (waiting.getInt(1) > 0) {
+          return;
+        }
+      }
+      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
+    }
+    throw new AssertionError("No session waited for a lock within 10 s");
+  }
+
+  /**
    * Savepoints are never released on PostgreSQL (that would cost a round trip per write of a
    * batch): each depth has its own name, so a failed operation rolls back to its own savepoint,
    * undoing the nested operations that succeeded inside it, and a failed sibling undoes itself

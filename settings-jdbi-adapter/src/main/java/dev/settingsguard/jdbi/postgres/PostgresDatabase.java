@@ -24,14 +24,16 @@ import org.jdbi.v3.core.statement.SqlLogger;
  * in the connection's current schema, a connection pool, and the transactions that decorators open
  * around whole operations.
  *
- * <p>Every transaction first sets, for itself only, {@code lock_timeout} to the lock timeout (so
- * every lock wait, the advisory lock's and a row's alike, ends in {@code SettingsBusyException})
- * and {@code idle_in_transaction_session_timeout} (so a client that stops mid-transaction cannot
- * hold the lock for ever). In {@link TransactionMode#EXCLUSIVE} mode ({@code
- * POSTGRES_ADVISORY_LOCK}) the same statement takes the schema's transaction-scoped advisory lock,
- * which excludes every other writer that takes it, on any machine, until commit or rollback; the
- * server releases it when a client dies. Transactions are {@code READ COMMITTED}, so each statement
- * after the lock sees every commit made before it was granted.
+ * <p>Every statement runs with {@code lock_timeout} set to the lock timeout (so every lock wait,
+ * the advisory lock's and a row's alike, ends in {@code SettingsBusyException}) and {@code
+ * idle_in_transaction_session_timeout} too (so a client that stops mid-transaction cannot hold the
+ * lock for ever): the owned pool sets both when it opens a session, and on an application's data
+ * source each transaction sets them for itself in its first statement. In {@link
+ * TransactionMode#EXCLUSIVE} mode ({@code POSTGRES_ADVISORY_LOCK}) a transaction first takes the
+ * schema's transaction-scoped advisory lock (on an application's data source, in the statement that
+ * sets its bounds), which excludes every other writer that takes it, on any machine, until commit
+ * or rollback; the server releases it when a client dies. Transactions are {@code READ COMMITTED},
+ * so each statement after the lock sees every commit made before it was granted.
  */
 public final class PostgresDatabase extends Database {
 
@@ -42,14 +44,18 @@ public final class PostgresDatabase extends Database {
   public static final String WRITERS_LOCK =
       "pg_advisory_xact_lock(hashtext('settings-guard writers ' || current_schema()))";
 
+  /**
+   * Takes the lock in a transaction of the owned pool. Its key is hashed from the schema's name in
+   * each transaction, as another program's {@link #WRITERS_LOCK} is: the same lock whatever schema
+   * the connection resolves then; the hash costs no measurable time.
+   */
+  private static final String WRITERS_LOCK_STATEMENT = "SELECT " + WRITERS_LOCK;
+
   private final String name;
   private final Identity identity;
   private final Duration lockTimeout;
   private final DataSource ownedPool; // null when the application's data source is used
   private final Jdbi jdbi;
-
-  /** {@link #WRITERS_LOCK} with its key computed once, at open: the same lock, less work. */
-  private final String writersLockStatement;
 
   /** Sets the bounds of a transaction on a connection of the application's data source. */
   private final String boundsStatement;
@@ -58,22 +64,20 @@ public final class PostgresDatabase extends Database {
   private final String exclusiveBoundsStatement;
 
   private PostgresDatabase(
-      Identity identity, Duration lockTimeout, DataSource ownedPool, Jdbi jdbi, int writersKey) {
+      Identity identity, Duration lockTimeout, DataSource ownedPool, Jdbi jdbi) {
     this.identity = identity;
     this.name = identity.toString();
     this.lockTimeout = lockTimeout;
     this.ownedPool = ownedPool;
     this.jdbi = jdbi;
-    String writersLock = "pg_advisory_xact_lock(" + writersKey + ")";
     String timeout = "'" + Math.max(1, lockTimeout.toMillis()) + "ms'";
-    this.writersLockStatement = "SELECT " + writersLock;
     this.boundsStatement =
         "SELECT set_config('lock_timeout', "
             + timeout
             + ", true), set_config('idle_in_transaction_session_timeout', "
             + timeout
             + ", true)";
-    this.exclusiveBoundsStatement = boundsStatement + ", " + writersLock + "::text";
+    this.exclusiveBoundsStatement = boundsStatement + ", " + WRITERS_LOCK + "::text";
   }
 
   /**
@@ -140,13 +144,7 @@ public final class PostgresDatabase extends Database {
             null);
       }
       PostgresSchema.migrate(handle, displayName + " (schema " + schema + ")", lockTimeout);
-      int writersKey =
-          handle
-              .createQuery("SELECT hashtext('settings-guard writers ' || current_schema())")
-              .mapTo(Integer.class)
-              .one();
-      return new PostgresDatabase(
-          identify(handle, schema), lockTimeout, ownedPool, jdbi, writersKey);
+      return new PostgresDatabase(identify(handle, schema), lockTimeout, ownedPool, jdbi);
     } catch (SettingsException | IllegalStateException failure) {
       throw failure;
     } catch (SQLException | RuntimeException failure) {
@@ -268,7 +266,7 @@ public final class PostgresDatabase extends Database {
         beginWrite(
             handle, mode == TransactionMode.EXCLUSIVE ? exclusiveBoundsStatement : boundsStatement);
       } else if (mode == TransactionMode.EXCLUSIVE) {
-        beginWrite(handle, writersLockStatement);
+        beginWrite(handle, WRITERS_LOCK_STATEMENT);
       }
     } catch (RuntimeException | Error failure) {
       rollback(handle, failure);

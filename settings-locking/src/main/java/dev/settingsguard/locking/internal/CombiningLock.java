@@ -24,12 +24,12 @@ import java.util.function.Supplier;
  * the queue, so no caller runs others' writes for long.
  *
  * <p>Operations run in batches inside their batch scope: what the guards below this lock do around
- * one operation (the SQLite transaction, the file lock), entered once per batch, which each
- * operation then re-enters cheaply (a savepoint). A batch takes the queued operations that share
- * the head's scope, and those of that scope queued while it waits to enter the scope or runs, up to
- * {@link #MAX_BATCH}. Nobody learns an outcome before the batch's scope has ended, so a result is
- * only returned once its write is committed; if the scope itself fails, e.g. its commit, every
- * operation that had succeeded in the batch gets that failure.
+ * one operation (the transaction, the file lock), entered once per batch, which each operation then
+ * re-enters cheaply (a savepoint, none for the first). A batch takes the queued operations that
+ * share the head's scope, and those of that scope queued while it waits to enter the scope or runs,
+ * up to {@link #MAX_BATCH}. Nobody learns an outcome before the batch's scope has ended, so a
+ * result is only returned once its write is committed; if the scope itself fails, e.g. its commit,
+ * every operation that had succeeded in the batch gets that failure.
  *
  * <p>Waits end the way every strategy reports them: a {@link SettingsBusyException} naming the lock
  * when the operation has not started by the deadline, or on an interrupt, with the flag set again.

@@ -4,10 +4,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.settingsguard.core.ProviderNotFoundException;
+import dev.settingsguard.core.Setting;
+import dev.settingsguard.core.SettingsBusyException;
 import dev.settingsguard.core.SettingsStorageException;
 import dev.settingsguard.jdbi.JdbiSettingsStore;
 import dev.settingsguard.jdbi.TransactionMode;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -83,6 +89,65 @@ class NestedTransactionTest {
 
       assertThat(store.getSetting("first")).isEmpty();
       assertThat(store.getSetting("second")).isPresent();
+    }
+  }
+
+  /**
+   * After its first work failed, the transaction holds no lock until something more runs in it:
+   * another connection takes SQLite's write lock at once, and if it still holds it when more work
+   * comes, that work is refused busy, nothing of it ran, and the work after it goes on.
+   */
+  @Test
+  void aTransactionWhoseFirstWorkFailedBeginsAgainOnlyForMoreWork() throws Exception {
+    try (SqliteDatabase database =
+            SqliteDatabase.open(
+                dir.resolve("settings.db"), Synchronous.NORMAL, Duration.ofMillis(200));
+        JdbiSettingsStore store = new JdbiSettingsStore(database);
+        Connection other =
+            DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("settings.db"));
+        Statement otherWriter = other.createStatement()) {
+      otherWriter.execute("PRAGMA busy_timeout = 0");
+      database.inTransaction(
+          TransactionMode.EXCLUSIVE,
+          () -> {
+            assertThatThrownBy(
+                    () ->
+                        database.inTransaction(
+                            TransactionMode.EXCLUSIVE,
+                            () -> {
+                              store.setSetting("first", "undone");
+                              throw new ProviderNotFoundException(42);
+                            }))
+                .isInstanceOf(ProviderNotFoundException.class);
+            execute(otherWriter, "BEGIN IMMEDIATE"); // fails busy if the lock were taken again
+            assertThatThrownBy(
+                    () ->
+                        database.inTransaction(
+                            TransactionMode.EXCLUSIVE,
+                            () -> {
+                              store.setSetting("refused", "never written");
+                              return null;
+                            }))
+                .isInstanceOf(SettingsBusyException.class);
+            execute(otherWriter, "ROLLBACK");
+            database.inTransaction(
+                TransactionMode.EXCLUSIVE,
+                () -> {
+                  store.setSetting("after", "kept");
+                  return null;
+                });
+            return null;
+          });
+
+      assertThat(store.listSettings()).extracting(Setting::key).containsExactly("after");
+    }
+  }
+
+  private static void execute(Statement statement, String sql) {
+    try {
+      statement.execute(sql);
+    } catch (SQLException failure) {
+      throw new AssertionError(sql + " failed: " + failure, failure);
     }
   }
 
