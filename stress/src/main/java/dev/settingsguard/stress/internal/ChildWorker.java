@@ -1,5 +1,6 @@
 package dev.settingsguard.stress.internal;
 
+import dev.settingsguard.jdbi.postgres.PostgresDatabase;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -50,7 +51,11 @@ public final class ChildWorker {
         LoadResult result = run.runFrom(Long.parseLong(start.substring(START.length())));
         answer(stdout, RESULT + result.toLine());
       } catch (RuntimeException failure) {
-        answer(stdout, ERROR + KeyValueLine.format(Map.of("message", failure.toString())));
+        answer(
+            stdout,
+            ERROR
+                + KeyValueLine.format(
+                    Map.of("message", PostgresDatabase.redact(failure.toString()))));
       }
     }
   }

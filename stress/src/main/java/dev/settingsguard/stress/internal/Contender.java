@@ -19,8 +19,10 @@ public enum Contender {
   /** The bare adapter: the negative control, expected to break the invariant. */
   NONE(EnumSet.allOf(Backend.class), Strategy.NONE),
   /**
-   * A JVM-wide lock: safe across threads. Across processes its writes fail busy where they would
-   * interleave, and the invariant holds all the same: each write is one transaction.
+   * A JVM-wide lock: safe across threads. Across processes each write is still one transaction, so
+   * the invariant holds, but writes that would interleave can fail: busy on SQLite when a
+   * transaction that has read meets another's write lock, and on PostgreSQL busy on a deadlock or
+   * failed on the single-active index.
    */
   JVM_LOCK(EnumSet.allOf(Backend.class), Strategy.JVM_LOCK),
   /** An OS lock on {@code <db>.lock}: safe across threads and processes. */

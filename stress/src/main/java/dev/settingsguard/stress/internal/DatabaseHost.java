@@ -8,9 +8,10 @@ import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,17 +40,17 @@ public abstract class DatabaseHost implements AutoCloseable {
    * @throws IllegalStateException if no URL is given and no PostgreSQL binaries are found
    */
   public static DatabaseHost postgres(String url) {
-    if (url != null) {
-      return new Postgres(url, null);
-    }
-    PostgresServer server = PostgresServer.startLocalDurable();
-    // Ctrl-C ends the run through System.exit's hooks: the server must not outlive it.
-    Thread stop = new Thread(server::close, "postgres-server-stop");
-    Runtime.getRuntime().addShutdownHook(stop);
+    PostgresServer server = url == null ? PostgresServer.startLocalDurable() : null;
     try {
-      return new Postgres(server.newDatabase(), server);
+      Postgres host = new Postgres(url == null ? server.newDatabase() : url, server);
+      // Ctrl-C ends the run through the JVM's shutdown hooks: neither the throwaway server nor the
+      // schemas on a named one may outlive it. Closing twice does nothing more.
+      Runtime.getRuntime().addShutdownHook(new Thread(host::close, "settings-stress-cleanup"));
+      return host;
     } catch (RuntimeException failure) {
-      server.close();
+      if (server != null) {
+        server.close();
+      }
       throw failure;
     }
   }
@@ -107,8 +108,9 @@ public abstract class DatabaseHost implements AutoCloseable {
     private final String url;
     private final PostgresServer server; // null for a server named by URL
     private final String prefix = "settings_stress_" + ProcessHandle.current().pid() + "_";
-    private final List<String> schemas = new ArrayList<>();
+    private final List<String> schemas = new CopyOnWriteArrayList<>();
     private final String description;
+    private final AtomicBoolean closed = new AtomicBoolean();
 
     Postgres(String url, PostgresServer server) {
       this.url = url;
@@ -137,17 +139,18 @@ public abstract class DatabaseHost implements AutoCloseable {
 
     @Override
     public void close() {
-      try {
-        if (server == null) {
-          for (String schema : schemas) {
-            execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
-          }
-        }
-      } catch (RuntimeException failure) {
-        LOG.warn("Could not drop the run's schemas {}…: {}", prefix, failure.getMessage());
-      } finally {
-        if (server != null) {
-          server.close();
+      if (!closed.compareAndSet(false, true)) {
+        return;
+      }
+      if (server != null) {
+        server.close();
+        return;
+      }
+      for (String schema : schemas) {
+        try {
+          execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
+        } catch (RuntimeException failure) {
+          LOG.warn("Could not drop schema {}: {}", schema, failure.getMessage());
         }
       }
     }
@@ -157,9 +160,10 @@ public abstract class DatabaseHost implements AutoCloseable {
           Statement statement = connection.createStatement()) {
         statement.execute(sql);
       } catch (SQLException failure) {
+        // A driver's message can quote the URL, password and all.
         throw new IllegalStateException(
-            "Cannot run '" + sql + "' on " + PostgresDatabase.redact(url) + ": " + failure,
-            failure);
+            PostgresDatabase.redact(
+                "Cannot run '" + sql + "' on " + url + ": " + failure.getMessage()));
       }
     }
 
@@ -180,7 +184,8 @@ public abstract class DatabaseHost implements AutoCloseable {
             row.getString(3));
       } catch (SQLException failure) {
         throw new IllegalStateException(
-            "Cannot reach PostgreSQL at " + PostgresDatabase.redact(url) + ": " + failure, failure);
+            PostgresDatabase.redact(
+                "Cannot reach PostgreSQL at " + url + ": " + failure.getMessage()));
       }
     }
   }

@@ -1,5 +1,6 @@
 package dev.settingsguard.stress.internal;
 
+import dev.settingsguard.jdbi.postgres.PostgresDatabase;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -90,7 +91,8 @@ public final class InvariantWatcher implements AutoCloseable {
       watcher.thread.start();
       return watcher;
     } catch (SQLException failure) {
-      throw new IllegalStateException("Cannot watch " + database + ": " + failure, failure);
+      throw new IllegalStateException(
+          PostgresDatabase.redact("Cannot watch " + database + ": " + failure.getMessage()));
     }
   }
 

@@ -1,5 +1,6 @@
 package dev.settingsguard.stress.internal;
 
+import dev.settingsguard.jdbi.postgres.PostgresDatabase;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
@@ -31,7 +32,8 @@ final class PostgresRawJdbcClient implements RawJdbcClient {
       this.connection = database.connect();
       this.providerIds = RawJdbcClient.providerIds(connection);
       try (Statement statement = connection.createStatement()) {
-        statement.execute("SET lock_timeout = " + lockTimeout.toMillis());
+        // 0 would mean no bound at all.
+        statement.execute("SET lock_timeout = " + Math.max(1, lockTimeout.toMillis()));
       }
       connection.setAutoCommit(false);
       this.lock = connection.prepareStatement("SELECT pg_advisory_xact_lock(" + WRITERS_KEY + ")");
@@ -40,7 +42,8 @@ final class PostgresRawJdbcClient implements RawJdbcClient {
       this.activate =
           connection.prepareStatement("UPDATE ai_providers SET is_active = 1 WHERE id = ?");
     } catch (SQLException failure) {
-      throw new IllegalStateException("Cannot open " + database + ": " + failure, failure);
+      throw new IllegalStateException(
+          PostgresDatabase.redact("Cannot open " + database + ": " + failure.getMessage()));
     }
   }
 

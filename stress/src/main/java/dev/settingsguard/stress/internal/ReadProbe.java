@@ -92,7 +92,8 @@ public final class ReadProbe {
         statement.execute("ROLLBACK");
       }
     } catch (SQLException failure) {
-      throw new IllegalStateException("Cannot hold the write lock: " + failure, failure);
+      throw new IllegalStateException(
+          PostgresDatabase.redact("Cannot hold the write lock: " + failure.getMessage()));
     } catch (InterruptedException interrupt) {
       Thread.currentThread().interrupt();
     }

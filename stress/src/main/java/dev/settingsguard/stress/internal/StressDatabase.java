@@ -8,6 +8,7 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.util.Objects;
+import java.util.Properties;
 import org.sqlite.SQLiteConfig;
 
 /**
@@ -39,15 +40,24 @@ public record StressDatabase(Backend backend, String location) {
     return new StressDatabase(Backend.POSTGRES, jdbcUrl);
   }
 
+  /** Bounds on a plain PostgreSQL connection's waits for the server, far above any lock wait. */
+  private static final String CONNECT_TIMEOUT_SECONDS = "10";
+
+  private static final String SOCKET_TIMEOUT_SECONDS = "120";
+
   /**
    * Opens a plain JDBC connection, in auto-commit mode, as a client outside the library would.
    *
-   * @return the connection; a SQLite one waits up to 5 s for a lock
+   * @return the connection; a SQLite one waits up to 5 s for a lock, a PostgreSQL one up to 120 s
+   *     for any answer of the server
    * @throws SQLException if it cannot be opened
    */
   public Connection connect() throws SQLException {
     if (backend == Backend.POSTGRES) {
-      return DriverManager.getConnection(location);
+      Properties bounds = new Properties();
+      bounds.setProperty("connectTimeout", CONNECT_TIMEOUT_SECONDS);
+      bounds.setProperty("socketTimeout", SOCKET_TIMEOUT_SECONDS);
+      return DriverManager.getConnection(location, bounds);
     }
     SQLiteConfig config = new SQLiteConfig();
     config.setBusyTimeout(5_000);
