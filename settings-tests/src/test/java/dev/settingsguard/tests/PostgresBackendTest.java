@@ -6,13 +6,10 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
-import dev.settingsguard.core.ProviderNotFoundException;
-import dev.settingsguard.core.Setting;
 import dev.settingsguard.core.SettingsBusyException;
 import dev.settingsguard.core.SettingsStorageException;
 import dev.settingsguard.core.SettingsStore;
 import dev.settingsguard.jdbi.JdbiSettingsStore;
-import dev.settingsguard.jdbi.TransactionMode;
 import dev.settingsguard.jdbi.postgres.PostgresDatabase;
 import dev.settingsguard.locking.SettingsConfig;
 import dev.settingsguard.locking.SettingsStores;
@@ -432,51 +429,6 @@ class PostgresBackendTest {
       LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
     }
     throw new AssertionError("No session waited for a lock within 10 s");
-  }
-
-  /**
-   * Savepoints are never released on PostgreSQL (that would cost a round trip per write of a
-   * batch): each depth has its own name, so a failed operation rolls back to its own savepoint,
-   * undoing the nested operations that succeeded inside it, and a failed sibling undoes itself
-   * alone.
-   */
-  @Test
-  void aFailedOperationUndoesItselfAndWhatItNestedButNotItsSiblings() throws Exception {
-    TestDatabase db = Backend.POSTGRES.newDatabase(dir);
-    try (PostgresDatabase database = PostgresDatabase.open(db.jdbcUrl(), Duration.ofSeconds(5));
-        JdbiSettingsStore store = new JdbiSettingsStore(database)) {
-      database.inTransaction(
-          TransactionMode.EXCLUSIVE,
-          () -> {
-            store.setSetting("first", "kept"); // a step: what follows nests in savepoints
-            nested(database, () -> store.setSetting("sibling", "kept"));
-            assertThatThrownBy(
-                    () ->
-                        nested(
-                            database,
-                            () -> {
-                              store.setSetting("outer", "undone");
-                              nested(database, () -> store.setSetting("inner", "undone"));
-                              throw new ProviderNotFoundException(42);
-                            }))
-                .isInstanceOf(ProviderNotFoundException.class);
-            nested(database, () -> store.setSetting("after", "kept"));
-            return null;
-          });
-
-      assertThat(store.listSettings())
-          .extracting(Setting::key)
-          .containsExactly("after", "first", "sibling");
-    }
-  }
-
-  private static void nested(PostgresDatabase database, Runnable work) {
-    database.inTransaction(
-        TransactionMode.EXCLUSIVE,
-        () -> {
-          work.run();
-          return null;
-        });
   }
 
   /**

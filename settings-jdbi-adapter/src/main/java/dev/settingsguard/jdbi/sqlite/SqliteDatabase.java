@@ -289,15 +289,18 @@ public final class SqliteDatabase extends Database {
     undo(handle, failure, "ROLLBACK");
   }
 
+  /**
+   * Each depth has its name, and SQLite stacks savepoints of one name, {@code ROLLBACK TO} finding
+   * the newest: so a savepoint is never released, which would cost a statement per write of a
+   * batch. They all end with the transaction.
+   */
   @Override
   protected void savepoint(Handle handle, int depth) {
     control(handle, "SAVEPOINT operation_" + depth);
   }
 
   @Override
-  protected void releaseSavepoint(Handle handle, int depth) {
-    control(handle, "RELEASE operation_" + depth);
-  }
+  protected void releaseSavepoint(Handle handle, int depth) {}
 
   /**
    * Fails when SQLite has rolled back the whole transaction after the failure, as it does after
@@ -306,7 +309,7 @@ public final class SqliteDatabase extends Database {
    */
   @Override
   protected boolean rollbackToSavepoint(Handle handle, int depth, Throwable failure) {
-    return undo(handle, failure, "ROLLBACK TO operation_" + depth, "RELEASE operation_" + depth);
+    return undo(handle, failure, "ROLLBACK TO operation_" + depth);
   }
 
   /**
