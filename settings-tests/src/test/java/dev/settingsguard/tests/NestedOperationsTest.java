@@ -22,10 +22,10 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * Operations nested in one transaction, as a batch of writes runs them. Savepoints are never
- * released (that would cost a statement, on PostgreSQL a round trip, per write of a batch): each
- * depth has its own name, so a failed operation rolls back to its own savepoint, undoing the nested
- * operations that succeeded inside it, and a failed sibling undoes itself alone.
+ * Operations nested in one transaction, as a batch of writes runs them. Each depth's savepoint has
+ * its own name, and PostgreSQL's are never released (that would cost a round trip per write of a
+ * batch): a failed operation must still roll back to its own savepoint, undoing the nested
+ * operations that succeeded inside it, and a failed sibling must undo itself alone.
  */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
 class NestedOperationsTest {
