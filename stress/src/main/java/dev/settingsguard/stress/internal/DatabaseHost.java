@@ -4,7 +4,6 @@ import dev.settingsguard.jdbi.postgres.PostgresDatabase;
 import dev.settingsguard.testkit.PostgresServer;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -156,7 +155,7 @@ public abstract class DatabaseHost implements AutoCloseable {
     }
 
     private void execute(String sql) {
-      try (Connection connection = DriverManager.getConnection(url);
+      try (Connection connection = StressDatabase.postgres(url).connect();
           Statement statement = connection.createStatement()) {
         statement.execute(sql);
       } catch (SQLException failure) {
@@ -168,7 +167,7 @@ public abstract class DatabaseHost implements AutoCloseable {
     }
 
     private static String describe(String url, boolean throwaway) {
-      try (Connection connection = DriverManager.getConnection(url);
+      try (Connection connection = StressDatabase.postgres(url).connect();
           Statement statement = connection.createStatement();
           ResultSet row =
               statement.executeQuery(

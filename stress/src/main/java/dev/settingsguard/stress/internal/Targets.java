@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.function.Function;
 
 /**
  * The performance targets of each backend, each computed from cells measured side by side in one
@@ -75,13 +76,9 @@ public final class Targets {
       return Check.notRun(name, CELLS_MISSING);
     }
     double ratio = rate(sixteen.get()) / rate(one.get());
-    LatencyHistogram latencies = sixteen.get().load().latencies();
-    double p99 = latencies.percentileNanos(99) / MS;
-    double max = latencies.maxNanos() / MS;
+    Verdict latencies = latenciesWithin(sixteen.get(), 5, 100);
     return Check.of(
-        name,
-        format("%.2f, p99 %.2f ms, max %.1f ms", ratio, p99, max),
-        ratio >= 0.9 && p99 <= 5 && max <= 100);
+        name, format("%.2f", ratio) + latencies.figures(), ratio >= 0.9 && latencies.passed());
   }
 
   private static Check processScaling(Cells cells, Workload workload) {
@@ -101,45 +98,37 @@ public final class Targets {
   }
 
   private static Check postgresThreads(Cells cells) {
-    String name = "ACTIVATE 16 threads: DEFAULT >= 2 x RAW_JDBC, p99 <= 25 ms, max <= 250 ms";
-    Optional<CellResult> library = cells.find(Workload.ACTIVATE, Contender.DEFAULT, 1, 16);
-    Optional<CellResult> raw = cells.find(Workload.ACTIVATE, Contender.RAW_JDBC, 1, 16);
-    if (library.isEmpty() || raw.isEmpty()) {
-      return Check.notRun(name, CELLS_MISSING);
-    }
-    double ratio = rate(library.get()) / rate(raw.get());
-    LatencyHistogram latencies = library.get().load().latencies();
-    double p99 = latencies.percentileNanos(99) / MS;
-    double max = latencies.maxNanos() / MS;
-    return Check.of(
-        name,
-        format(
-            "%.2f (%,.0f vs %,.0f ops/s), p99 %.2f ms, max %.1f ms",
-            ratio, rate(library.get()), rate(raw.get()), p99, max),
-        ratio >= 2 && p99 <= 25 && max <= 250);
+    return cells.againstBaseline(
+        "ACTIVATE 16 threads: DEFAULT >= 2 x RAW_JDBC, p99 <= 25 ms, max <= 250 ms",
+        1,
+        16,
+        2,
+        library -> latenciesWithin(library, 25, 250));
   }
 
   private static Check postgresMachines(Cells cells) {
-    String name = "ACTIVATE 4x16: DEFAULT >= 1.5 x RAW_JDBC, nothing failed, invariant kept";
-    Optional<CellResult> library = cells.find(Workload.ACTIVATE, Contender.DEFAULT, 4, 64);
-    Optional<CellResult> raw = cells.find(Workload.ACTIVATE, Contender.RAW_JDBC, 4, 64);
-    if (library.isEmpty() || raw.isEmpty()) {
-      return Check.notRun(name, CELLS_MISSING);
-    }
-    double ratio = rate(library.get()) / rate(raw.get());
-    LoadResult load = library.get().load();
-    boolean kept = library.get().watch().clean();
-    return Check.of(
-        name,
-        format(
-            "%.2f (%,.0f vs %,.0f ops/s), %d busy, %d failed, %s",
-            ratio,
-            rate(library.get()),
-            rate(raw.get()),
-            load.busy(),
-            load.failed(),
-            kept ? "kept" : "BROKEN"),
-        ratio >= 1.5 && load.busy() == 0 && load.failed() == 0 && kept);
+    return cells.againstBaseline(
+        "ACTIVATE 4x16: DEFAULT >= 1.5 x RAW_JDBC, nothing failed, invariant kept",
+        4,
+        64,
+        1.5,
+        library -> {
+          LoadResult load = library.load();
+          boolean kept = library.watch().clean();
+          return new Verdict(
+              format(
+                  ", %d busy, %d failed, %s", load.busy(), load.failed(), kept ? "kept" : "BROKEN"),
+              load.busy() == 0 && load.failed() == 0 && kept);
+        });
+  }
+
+  /** The cell's 99th percentile and maximum latency, against their bounds in milliseconds. */
+  private static Verdict latenciesWithin(CellResult cell, double p99Bound, double maxBound) {
+    LatencyHistogram latencies = cell.load().latencies();
+    double p99 = latencies.percentileNanos(99) / MS;
+    double max = latencies.maxNanos() / MS;
+    return new Verdict(
+        format(", p99 %.2f ms, max %.1f ms", p99, max), p99 <= p99Bound && max <= maxBound);
   }
 
   private static Check readsDuringWriteLock(ReadProbe.Result probe, String holder) {
@@ -177,16 +166,36 @@ public final class Targets {
 
     /** ACTIVATE, DEFAULT against RAW_JDBC in the same shape. */
     Check ratio(String name, int processes, int threads, double atLeast) {
+      return againstBaseline(name, processes, threads, atLeast, library -> Verdict.NOTHING_MORE);
+    }
+
+    /**
+     * ACTIVATE, DEFAULT against RAW_JDBC in the same shape, and whatever else the target asks of
+     * the library's cell.
+     */
+    Check againstBaseline(
+        String name,
+        int processes,
+        int threads,
+        double atLeast,
+        Function<CellResult, Verdict> alsoRequired) {
       Optional<CellResult> library = find(Workload.ACTIVATE, Contender.DEFAULT, processes, threads);
       Optional<CellResult> raw = find(Workload.ACTIVATE, Contender.RAW_JDBC, processes, threads);
       if (library.isEmpty() || raw.isEmpty()) {
         return Check.notRun(name, CELLS_MISSING);
       }
       double ratio = rate(library.get()) / rate(raw.get());
+      Verdict also = alsoRequired.apply(library.get());
       return Check.of(
           name,
-          format("%.2f (%,.0f vs %,.0f ops/s)", ratio, rate(library.get()), rate(raw.get())),
-          ratio >= atLeast);
+          format("%.2f (%,.0f vs %,.0f ops/s)", ratio, rate(library.get()), rate(raw.get()))
+              + also.figures(),
+          ratio >= atLeast && also.passed());
     }
+  }
+
+  /** What a target requires beside a ratio: the figures to show, and whether they pass. */
+  private record Verdict(String figures, boolean passed) {
+    static final Verdict NOTHING_MORE = new Verdict("", true);
   }
 }
