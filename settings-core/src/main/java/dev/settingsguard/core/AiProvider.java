@@ -13,9 +13,17 @@ import java.util.Objects;
  * @param model the model to use, or {@code null}
  * @param active whether it is the single active provider
  * @param updatedAt when it was last added, updated or activated
+ * @param revision the revision of the operation that last changed it, its activation and
+ *     deactivation included; what {@link SettingsStore#updateAiProvider} compares
  */
 public record AiProvider(
-    long id, String providerName, ApiKey apiKey, String model, boolean active, Instant updatedAt) {
+    long id,
+    String providerName,
+    ApiKey apiKey,
+    String model,
+    boolean active,
+    Instant updatedAt,
+    long revision) {
 
   public AiProvider {
     Objects.requireNonNull(providerName, "providerName");

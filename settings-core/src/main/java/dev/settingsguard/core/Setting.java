@@ -9,8 +9,10 @@ import java.util.Objects;
  * @param key the setting's key
  * @param value its value; {@code null} is a stored value, distinct from an absent key
  * @param updatedAt when it was last written; moves forward on every write
+ * @param revision the revision of the operation that last wrote it (see {@link
+ *     SettingsStore#currentRevision()}); what {@link SettingsStore#replaceSetting} compares
  */
-public record Setting(String key, String value, Instant updatedAt) {
+public record Setting(String key, String value, Instant updatedAt, long revision) {
 
   public Setting {
     Objects.requireNonNull(key, "key");
@@ -26,6 +28,8 @@ public record Setting(String key, String value, Instant updatedAt) {
         + (value == null ? "null" : "<" + value.length() + " chars>")
         + ", updatedAt="
         + updatedAt
+        + ", revision="
+        + revision
         + "]";
   }
 }

@@ -38,6 +38,20 @@ public interface SettingsStore extends AutoCloseable {
   void setSettings(Map<String, String> entries);
 
   /**
+   * Writes one setting only if it is still as the caller read it: compare-and-set on its revision.
+   *
+   * @param key the setting's key
+   * @param expectedRevision the {@link Setting#revision()} the caller read, or {@code 0} to write
+   *     only if the key is absent
+   * @param value the new value, as for {@link #setSetting}
+   * @return the stored setting, with its new revision
+   * @throws RevisionConflictException if the setting's revision is another; nothing is written
+   * @throws InvalidInputException if the key or value breaks an input rule, or the expected
+   *     revision is negative
+   */
+  Setting replaceSetting(String key, long expectedRevision, String value);
+
+  /**
    * Reads one setting.
    *
    * @param key the setting's key
@@ -84,6 +98,21 @@ public interface SettingsStore extends AutoCloseable {
   AiProvider setActiveProvider(long id);
 
   /**
+   * Changes a provider's key and model only if it is still as the caller read it: compare-and-set
+   * on its revision. Whether it is active does not change.
+   *
+   * @param id the provider's id, positive
+   * @param expectedRevision the {@link AiProvider#revision()} the caller read
+   * @param apiKey its new secret, or {@code null}
+   * @param model its new model, or {@code null}
+   * @return the stored provider, with its new revision
+   * @throws ProviderNotFoundException if no provider has this id; nothing changes
+   * @throws RevisionConflictException if the provider's revision is another; nothing changes
+   * @throws InvalidInputException if an argument breaks an input rule
+   */
+  AiProvider updateAiProvider(long id, long expectedRevision, ApiKey apiKey, String model);
+
+  /**
    * Deletes a provider. When it was the active one and others remain, the most recently updated
    * remaining provider (ties: the highest id) becomes active.
    *
@@ -113,6 +142,31 @@ public interface SettingsStore extends AutoCloseable {
    * @return all providers ordered by id
    */
   List<AiProvider> listAiProviders();
+
+  /**
+   * The revision of the last committed write operation of any writer of the database: every write
+   * operation that changes something takes the next one, strictly increasing across all processes
+   * and machines, and a batch of {@link #setSettings} is one operation.
+   *
+   * @return the revision, {@code 0} for a database never written
+   */
+  long currentRevision();
+
+  /**
+   * Delivers every change committed after {@code afterRevision} by any writer of the database, each
+   * once and in revision order, until the watch is closed. The changes come from a log kept in the
+   * database and trimmed to a bounded length: if those after {@code afterRevision} were trimmed
+   * already, the listener gets {@link SettingsListener#onReset} first.
+   *
+   * <p>Typical use: read {@link #currentRevision()}, then the state you keep, then watch after that
+   * revision. A change the state already shows may be delivered; none is missed.
+   *
+   * @param afterRevision deliver changes of later revisions; {@code 0} for all the log holds
+   * @param listener receives the changes on the store's feed thread
+   * @return the watch; closing it, or the store, stops delivery
+   * @throws InvalidInputException if the revision is negative
+   */
+  SettingsWatch watch(long afterRevision, SettingsListener listener);
 
   /** Releases the store's connections and locks. Idempotent; declares no checked exception. */
   @Override

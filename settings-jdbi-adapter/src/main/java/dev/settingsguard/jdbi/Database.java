@@ -265,6 +265,25 @@ public abstract class Database implements AutoCloseable {
   public void checkStorable(String field, String text) {}
 
   /**
+   * The statement that takes the next revision: it increments the counter and returns the new
+   * revision as its first column. A backend may add work that must go with every write, in the same
+   * round trip.
+   *
+   * @return the statement
+   */
+  protected String nextRevisionStatement() {
+    return "UPDATE settings_revision SET revision = revision + 1 RETURNING revision";
+  }
+
+  /**
+   * Opens what wakes the change feed when another connection commits, on a connection of its own.
+   *
+   * @return the signal
+   * @throws dev.settingsguard.core.SettingsException if it cannot be opened now
+   */
+  protected abstract ChangeSignal openChangeSignal();
+
+  /**
    * Runs a callback with a handle, translating failures into the port's exceptions: the steps of
    * {@link #withHandle} and the transactions' own statements. Within {@link #inTransaction}, the
    * callback receives the transaction's handle.

@@ -2,16 +2,24 @@ package dev.settingsguard.jdbi;
 
 import dev.settingsguard.core.AiProvider;
 import dev.settingsguard.core.ApiKey;
+import dev.settingsguard.core.ChangeKind;
 import dev.settingsguard.core.ProviderNotFoundException;
+import dev.settingsguard.core.RevisionConflictException;
 import dev.settingsguard.core.Setting;
 import dev.settingsguard.core.SettingsBusyException;
+import dev.settingsguard.core.SettingsChange;
+import dev.settingsguard.core.SettingsListener;
 import dev.settingsguard.core.SettingsStorageException;
 import dev.settingsguard.core.SettingsStore;
+import dev.settingsguard.core.SettingsWatch;
+import dev.settingsguard.jdbi.internal.ChangeFeed;
+import dev.settingsguard.jdbi.internal.ChangeLogPage;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -24,29 +32,69 @@ import org.jdbi.v3.core.statement.StatementContext;
  * runs its SQL steps one by one, each in its own {@link Database#withHandle} call, on input that
  * the chain's outermost layer has already checked, and does nothing about concurrency: on its own
  * it shows the original bug (two writers interleave their steps; a reader sees zero active
- * providers between "deactivate all" and "activate one"). Wrapped in a transaction by a decorator,
- * every step joins that transaction's handle.
+ * providers between "deactivate all" and "activate one"; two compare-and-sets both pass their check
+ * and one update is lost). Wrapped in a transaction by a decorator, every step joins that
+ * transaction's handle.
+ *
+ * <p>Every write operation takes the next revision from the one-row counter {@code
+ * settings_revision}, stamps it on the rows it writes and logs its changes in {@code
+ * settings_changes}, in its own transaction: the counter's row stays locked until the commit, so
+ * revisions commit in their order, which the change feed relies on. Taking it is the first step of
+ * every write but the compare-and-sets, which read first (and so show the check-then-act race
+ * unguarded); a transaction thus holds the database's write lock, or the counter's row lock, from
+ * its first statement. A write that turns out to change nothing (deleting what is absent) still
+ * takes a revision and logs nothing. Every {@value #TRIM_EVERY}th revision trims the log to the
+ * configured length.
  *
  * <p>Timestamps are stored as microseconds since the epoch. An update sets {@code updated_at} to
  * the later of now and one microsecond after its previous value, so it always moves forward.
  */
 public final class JdbiSettingsStore implements SettingsStore {
 
+  /** How many revisions the change log keeps unless told otherwise. */
+  public static final int DEFAULT_CHANGE_LOG_LENGTH = 10_000;
+
+  /** The log is trimmed by the operations whose revision is a multiple of this. */
+  static final int TRIM_EVERY = 64;
+
   /** In this order: {@link #provider} reads them by position. */
   private static final String PROVIDER_COLUMNS =
-      "id, provider_name, api_key, model, is_active, updated_at";
+      "id, provider_name, api_key, model, is_active, updated_at, revision";
+
+  private static final String SETTING_COLUMNS = "key, value, updated_at, revision";
 
   /** Moves {@code updated_at} forward: the later of now and one microsecond after its value. */
   private static final String NEXT_UPDATED_AT =
       "CASE WHEN :now > updated_at THEN :now ELSE updated_at + 1 END";
 
+  /** Log rows per statement: 6 parameters each, far below SQLite's limit of 32,766. */
+  private static final int LOG_ROWS_PER_STATEMENT = 500;
+
   private final Database database;
+  private final int changeLogLength;
+  private final ChangeFeed feed;
 
   /**
+   * A store whose change log keeps the last {@value #DEFAULT_CHANGE_LOG_LENGTH} revisions.
+   *
    * @param database the database this store reads and writes; closed when the store is closed
    */
   public JdbiSettingsStore(Database database) {
+    this(database, DEFAULT_CHANGE_LOG_LENGTH);
+  }
+
+  /**
+   * @param database the database this store reads and writes; closed when the store is closed
+   * @param changeLogLength how many revisions of changes the log keeps for watches that fall
+   *     behind, at least 1; a watch further behind gets {@link SettingsListener#onReset}
+   */
+  public JdbiSettingsStore(Database database, int changeLogLength) {
     this.database = Objects.requireNonNull(database, "database");
+    if (changeLogLength < 1) {
+      throw new IllegalArgumentException("changeLogLength must be at least 1: " + changeLogLength);
+    }
+    this.changeLogLength = changeLogLength;
+    this.feed = new ChangeFeed(database.name(), database::openChangeSignal, this::readChanges);
   }
 
   /**
@@ -58,23 +106,39 @@ public final class JdbiSettingsStore implements SettingsStore {
 
   @Override
   public void setSetting(String key, String value) {
-    upsertSetting(key, value, nowMicros());
+    long now = nowMicros();
+    long revision = nextRevision();
+    upsertSetting(key, value, now, revision);
+    logChanges(revision, now, List.of(new LoggedChange(ChangeKind.SETTING_WRITTEN, key, null)));
   }
 
-  /** All-or-nothing: every entry is checked first, then all are written in one transaction. */
+  /**
+   * All-or-nothing: every entry is checked first, then all are written in one transaction, as one
+   * revision.
+   */
   @Override
   public void setSettings(Map<String, String> entries) {
+    if (entries.isEmpty()) {
+      return;
+    }
     long now = nowMicros();
     database.inTransaction(
         TransactionMode.ATOMIC,
         () -> {
-          entries.forEach((key, value) -> upsertSetting(key, value, now));
+          long revision = nextRevision();
+          List<LoggedChange> changes = new ArrayList<>(entries.size());
+          entries.forEach(
+              (key, value) -> {
+                upsertSetting(key, value, now, revision);
+                changes.add(new LoggedChange(ChangeKind.SETTING_WRITTEN, key, null));
+              });
+          logChanges(revision, now, changes);
           return null;
         });
   }
 
   /** Step 1: does the key exist? Step 2: update it, or insert it. */
-  private void upsertSetting(String key, String value, long now) {
+  private void upsertSetting(String key, String value, long now, long revision) {
     boolean exists =
         database.withHandle(
             h ->
@@ -87,21 +151,68 @@ public final class JdbiSettingsStore implements SettingsStore {
         h ->
             h.createUpdate(
                     exists
-                        ? "UPDATE settings SET value = :value, updated_at = "
+                        ? "UPDATE settings SET value = :value, revision = :revision, updated_at = "
                             + NEXT_UPDATED_AT
                             + " WHERE key = :key"
-                        : "INSERT INTO settings (key, value, updated_at) VALUES (:key, :value, :now)")
+                        : "INSERT INTO settings (key, value, updated_at, revision)"
+                            + " VALUES (:key, :value, :now, :revision)")
                 .bind("key", key)
                 .bind("value", value)
                 .bind("now", now)
+                .bind("revision", revision)
                 .execute());
+  }
+
+  /**
+   * Step 1: read the setting's revision. Step 2: compare. Step 3: write it, update or insert as the
+   * expectation says, returning the row.
+   */
+  @Override
+  public Setting replaceSetting(String key, long expectedRevision, String value) {
+    long now = nowMicros();
+    long actual =
+        database.withHandle(
+            h ->
+                h.createQuery("SELECT revision FROM settings WHERE key = ?")
+                    .bind(0, key)
+                    .mapTo(Long.class)
+                    .findOne()
+                    .orElse(0L));
+    if (actual != expectedRevision) {
+      throw new RevisionConflictException("setting " + key, expectedRevision, actual);
+    }
+    long revision = nextRevision();
+    Setting written =
+        database.withHandle(
+            h ->
+                h.createQuery(
+                        expectedRevision == 0
+                            ? "INSERT INTO settings (key, value, updated_at, revision)"
+                                + " VALUES (:key, :value, :now, :revision) RETURNING "
+                                + SETTING_COLUMNS
+                            : "UPDATE settings SET value = :value, revision = :revision,"
+                                + " updated_at = "
+                                + NEXT_UPDATED_AT
+                                + " WHERE key = :key RETURNING "
+                                + SETTING_COLUMNS)
+                    .bind("key", key)
+                    .bind("value", value)
+                    .bind("now", now)
+                    .bind("revision", revision)
+                    .map(JdbiSettingsStore::setting)
+                    .findOne()
+                    .orElseThrow(
+                        () ->
+                            new RevisionConflictException("setting " + key, expectedRevision, 0)));
+    logChanges(revision, now, List.of(new LoggedChange(ChangeKind.SETTING_WRITTEN, key, null)));
+    return written;
   }
 
   @Override
   public Optional<Setting> getSetting(String key) {
     return database.withHandle(
         h ->
-            h.createQuery("SELECT key, value, updated_at FROM settings WHERE key = ?")
+            h.createQuery("SELECT " + SETTING_COLUMNS + " FROM settings WHERE key = ?")
                 .bind(0, key)
                 .map(JdbiSettingsStore::setting)
                 .findOne());
@@ -111,26 +222,35 @@ public final class JdbiSettingsStore implements SettingsStore {
   public List<Setting> listSettings() {
     return database.withHandle(
         h ->
-            h.createQuery("SELECT key, value, updated_at FROM settings ORDER BY key")
+            h.createQuery("SELECT " + SETTING_COLUMNS + " FROM settings ORDER BY key")
                 .map(JdbiSettingsStore::setting)
                 .list());
   }
 
+  /** Step 1: delete it. Step 2, if there was a row: log the deletion. */
   @Override
   public boolean deleteSetting(String key) {
-    return database.withHandle(
-        h -> h.createUpdate("DELETE FROM settings WHERE key = ?").bind(0, key).execute() > 0);
+    long now = nowMicros();
+    long revision = nextRevision();
+    boolean deleted =
+        database.withHandle(
+            h -> h.createUpdate("DELETE FROM settings WHERE key = ?").bind(0, key).execute() > 0);
+    if (deleted) {
+      logChanges(revision, now, List.of(new LoggedChange(ChangeKind.SETTING_DELETED, key, null)));
+    }
+    return deleted;
   }
 
   /**
    * Step 1: deactivate all. Step 2: update the provider of that name, active, returning its row.
-   * Step 3, if there was none: insert it, active, returning its row.
+   * Step 3, if there was none: insert it, active, returning its row. Step 4: log it.
    */
   @Override
   public AiProvider addAiProvider(String providerName, ApiKey apiKey, String model) {
     long now = nowMicros();
     String secret = apiKey == null ? null : apiKey.reveal();
-    deactivateAll();
+    long revision = nextRevision();
+    deactivateAll(revision);
     Optional<AiProvider> updated =
         bindingSecret(
             secret,
@@ -139,35 +259,90 @@ public final class JdbiSettingsStore implements SettingsStore {
                     h ->
                         h.createQuery(
                                 "UPDATE ai_providers SET api_key = :key, model = :model,"
-                                    + " is_active = 1, updated_at = "
+                                    + " is_active = 1, revision = :revision, updated_at = "
                                     + NEXT_UPDATED_AT
                                     + " WHERE provider_name = :name RETURNING "
                                     + PROVIDER_COLUMNS)
                             .bind("key", secret)
                             .bind("model", model)
                             .bind("now", now)
+                            .bind("revision", revision)
                             .bind("name", providerName)
                             .map(JdbiSettingsStore::provider)
                             .findOne()));
-    if (updated.isPresent()) {
-      return updated.get();
-    }
-    return bindingSecret(
-        secret,
-        () ->
-            database.withHandle(
+    AiProvider stored =
+        updated.orElseGet(
+            () ->
+                bindingSecret(
+                    secret,
+                    () ->
+                        database.withHandle(
+                            h ->
+                                h.createQuery(
+                                        "INSERT INTO ai_providers (provider_name, api_key, model,"
+                                            + " is_active, created_at, updated_at, revision)"
+                                            + " VALUES (:name, :key, :model, 1, :now, :now,"
+                                            + " :revision) RETURNING "
+                                            + PROVIDER_COLUMNS)
+                                    .bind("name", providerName)
+                                    .bind("key", secret)
+                                    .bind("model", model)
+                                    .bind("now", now)
+                                    .bind("revision", revision)
+                                    .map(JdbiSettingsStore::provider)
+                                    .one())));
+    logChanges(
+        revision,
+        now,
+        List.of(
+            new LoggedChange(ChangeKind.PROVIDER_WRITTEN, null, stored.id()),
+            new LoggedChange(ChangeKind.ACTIVE_PROVIDER_CHANGED, null, stored.id())));
+    return stored;
+  }
+
+  /**
+   * Step 1: read the provider's revision. Step 2: compare. Step 3: update key and model, returning
+   * the row. Step 4: log it.
+   */
+  @Override
+  public AiProvider updateAiProvider(long id, long expectedRevision, ApiKey apiKey, String model) {
+    long now = nowMicros();
+    String secret = apiKey == null ? null : apiKey.reveal();
+    long actual =
+        database
+            .withHandle(
                 h ->
-                    h.createQuery(
-                            "INSERT INTO ai_providers"
-                                + " (provider_name, api_key, model, is_active, created_at, updated_at)"
-                                + " VALUES (:name, :key, :model, 1, :now, :now) RETURNING "
-                                + PROVIDER_COLUMNS)
-                        .bind("name", providerName)
-                        .bind("key", secret)
-                        .bind("model", model)
-                        .bind("now", now)
-                        .map(JdbiSettingsStore::provider)
-                        .one()));
+                    h.createQuery("SELECT revision FROM ai_providers WHERE id = ?")
+                        .bind(0, id)
+                        .mapTo(Long.class)
+                        .findOne())
+            .orElseThrow(() -> new ProviderNotFoundException(id));
+    if (actual != expectedRevision) {
+      throw new RevisionConflictException("AI provider " + id, expectedRevision, actual);
+    }
+    long revision = nextRevision();
+    AiProvider stored =
+        bindingSecret(
+                secret,
+                () ->
+                    database.withHandle(
+                        h ->
+                            h.createQuery(
+                                    "UPDATE ai_providers SET api_key = :key, model = :model,"
+                                        + " revision = :revision, updated_at = "
+                                        + NEXT_UPDATED_AT
+                                        + " WHERE id = :id RETURNING "
+                                        + PROVIDER_COLUMNS)
+                                .bind("key", secret)
+                                .bind("model", model)
+                                .bind("revision", revision)
+                                .bind("now", now)
+                                .bind("id", id)
+                                .map(JdbiSettingsStore::provider)
+                                .findOne()))
+            .orElseThrow(() -> new ProviderNotFoundException(id));
+    logChanges(revision, now, List.of(new LoggedChange(ChangeKind.PROVIDER_WRITTEN, null, id)));
+    return stored;
   }
 
   /**
@@ -193,37 +368,46 @@ public final class JdbiSettingsStore implements SettingsStore {
 
   /**
    * Step 1: if the provider exists, deactivate the others. Step 2: activate it, returning the row;
-   * no row means it does not exist, and then step 1 changed nothing either.
+   * no row means it does not exist, and then step 1 changed nothing either. Step 3: log it.
    */
   @Override
   public AiProvider setActiveProvider(long id) {
     long now = nowMicros();
+    long revision = nextRevision();
     database.withHandle(
         h ->
             h.createUpdate(
-                    "UPDATE ai_providers SET is_active = 0 WHERE is_active = 1 AND id <> :id"
+                    "UPDATE ai_providers SET is_active = 0, revision = :revision"
+                        + " WHERE is_active = 1 AND id <> :id"
                         + " AND EXISTS (SELECT 1 FROM ai_providers WHERE id = :id)")
+                .bind("revision", revision)
                 .bind("id", id)
                 .execute());
-    return database
-        .withHandle(
-            h ->
-                h.createQuery(
-                        "UPDATE ai_providers SET is_active = 1, updated_at = "
-                            + NEXT_UPDATED_AT
-                            + " WHERE id = :id RETURNING "
-                            + PROVIDER_COLUMNS)
-                    .bind("now", now)
-                    .bind("id", id)
-                    .map(JdbiSettingsStore::provider)
-                    .findOne())
-        .orElseThrow(() -> new ProviderNotFoundException(id));
+    AiProvider active =
+        database
+            .withHandle(
+                h ->
+                    h.createQuery(
+                            "UPDATE ai_providers SET is_active = 1, revision = :revision,"
+                                + " updated_at = "
+                                + NEXT_UPDATED_AT
+                                + " WHERE id = :id RETURNING "
+                                + PROVIDER_COLUMNS)
+                        .bind("revision", revision)
+                        .bind("now", now)
+                        .bind("id", id)
+                        .map(JdbiSettingsStore::provider)
+                        .findOne())
+            .orElseThrow(() -> new ProviderNotFoundException(id));
+    logChanges(
+        revision, now, List.of(new LoggedChange(ChangeKind.ACTIVE_PROVIDER_CHANGED, null, id)));
+    return active;
   }
 
   /**
    * Step 1: delete it, returning whether it was active. Step 2: if it was, activate the most
    * recently updated remaining provider (ties: highest id), which moves its {@code updated_at}
-   * forward as every activation does.
+   * forward as every activation does. Step 3: log it.
    *
    * @throws SettingsBusyException if the provider chosen in step 2 was deleted by a concurrent
    *     transaction while step 2 waited for its row, as can happen on PostgreSQL when no lock
@@ -233,6 +417,7 @@ public final class JdbiSettingsStore implements SettingsStore {
   @Override
   public boolean deleteAiProvider(long id) {
     long now = nowMicros();
+    long revision = nextRevision();
     Optional<Integer> wasActive =
         database.withHandle(
             h ->
@@ -240,26 +425,37 @@ public final class JdbiSettingsStore implements SettingsStore {
                     .bind(0, id)
                     .mapTo(Integer.class)
                     .findOne());
-    if (wasActive.isPresent() && wasActive.get() == 1) {
-      int promoted =
+    if (wasActive.isEmpty()) {
+      return false;
+    }
+    List<LoggedChange> changes = new ArrayList<>(2);
+    changes.add(new LoggedChange(ChangeKind.PROVIDER_DELETED, null, id));
+    if (wasActive.get() == 1) {
+      Optional<Long> promoted =
           database.withHandle(
               h ->
-                  h.createUpdate(
-                          "UPDATE ai_providers SET is_active = 1, updated_at = "
+                  h.createQuery(
+                          "UPDATE ai_providers SET is_active = 1, revision = :revision,"
+                              + " updated_at = "
                               + NEXT_UPDATED_AT
                               + " WHERE id = (SELECT id FROM ai_providers"
-                              + " ORDER BY updated_at DESC, id DESC LIMIT 1)")
+                              + " ORDER BY updated_at DESC, id DESC LIMIT 1) RETURNING id")
+                      .bind("revision", revision)
                       .bind("now", now)
-                      .execute());
-      if (promoted == 0 && !listAiProviders().isEmpty()) {
+                      .mapTo(Long.class)
+                      .findOne());
+      if (promoted.isEmpty() && !listAiProviders().isEmpty()) {
         throw new SettingsBusyException(
             "rows of " + database.name(),
             Duration.ZERO,
             "the provider to make active was deleted by a concurrent transaction",
             null);
       }
+      changes.add(
+          new LoggedChange(ChangeKind.ACTIVE_PROVIDER_CHANGED, null, promoted.orElse(null)));
     }
-    return wasActive.isPresent();
+    logChanges(revision, now, changes);
+    return true;
   }
 
   /**
@@ -303,10 +499,26 @@ public final class JdbiSettingsStore implements SettingsStore {
                 .list());
   }
 
-  /** Closes the database's connections. */
+  @Override
+  public long currentRevision() {
+    return database.withHandle(
+        h -> h.createQuery("SELECT revision FROM settings_revision").mapTo(Long.class).one());
+  }
+
+  /** Delivered on this store's feed thread, which runs while a watch is open. */
+  @Override
+  public SettingsWatch watch(long afterRevision, SettingsListener listener) {
+    return feed.watch(afterRevision, listener);
+  }
+
+  /** Stops the change feed, then closes the database's connections. */
   @Override
   public void close() {
-    database.close();
+    try {
+      feed.close();
+    } finally {
+      database.close();
+    }
   }
 
   @Override
@@ -314,9 +526,106 @@ public final class JdbiSettingsStore implements SettingsStore {
     return "JdbiSettingsStore[" + database.name() + "]";
   }
 
-  private void deactivateAll() {
+  private void deactivateAll(long revision) {
     database.withHandle(
-        h -> h.execute("UPDATE ai_providers SET is_active = 0 WHERE is_active = 1"));
+        h ->
+            h.createUpdate(
+                    "UPDATE ai_providers SET is_active = 0, revision = ? WHERE is_active = 1")
+                .bind(0, revision)
+                .execute());
+  }
+
+  /**
+   * Takes the next revision; every {@value #TRIM_EVERY}th also trims the log to {@link
+   * #changeLogLength} revisions.
+   */
+  private long nextRevision() {
+    long revision =
+        database.withHandle(
+            h -> h.createQuery(database.nextRevisionStatement()).mapTo(Long.class).one());
+    long trimThrough = revision - changeLogLength;
+    if (revision % TRIM_EVERY == 0 && trimThrough > 0) {
+      database.withHandle(
+          h -> {
+            h.execute("DELETE FROM settings_changes WHERE revision <= ?", trimThrough);
+            return h.execute(
+                "UPDATE settings_revision SET trimmed_through = ? WHERE trimmed_through < ?",
+                trimThrough,
+                trimThrough);
+          });
+    }
+    return revision;
+  }
+
+  private void logChanges(long revision, long now, List<LoggedChange> changes) {
+    for (int from = 0; from < changes.size(); from += LOG_ROWS_PER_STATEMENT) {
+      List<LoggedChange> part =
+          changes.subList(from, Math.min(changes.size(), from + LOG_ROWS_PER_STATEMENT));
+      int firstSeq = from;
+      database.withHandle(
+          h -> {
+            StringBuilder sql =
+                new StringBuilder(
+                    "INSERT INTO settings_changes"
+                        + " (revision, seq, kind, setting_key, provider_id, changed_at) VALUES ");
+            for (int i = 0; i < part.size(); i++) {
+              sql.append(i == 0 ? "(?, ?, ?, ?, ?, ?)" : ", (?, ?, ?, ?, ?, ?)");
+            }
+            var insert = h.createUpdate(sql.toString());
+            int position = 0;
+            for (int i = 0; i < part.size(); i++) {
+              LoggedChange change = part.get(i);
+              insert
+                  .bind(position++, revision)
+                  .bind(position++, firstSeq + i)
+                  .bind(position++, change.kind().name())
+                  .bind(position++, change.settingKey())
+                  .bind(position++, change.providerId())
+                  .bind(position++, now);
+            }
+            return insert.execute();
+          });
+    }
+  }
+
+  /**
+   * Reads the changes of the first {@code revisions} revisions after {@code afterRevision}, whole
+   * revisions only, with the counter, in one statement: one snapshot on every backend.
+   */
+  private ChangeLogPage readChanges(long afterRevision, int revisions) {
+    return database.withHandle(
+        h -> {
+          long[] counter = new long[2];
+          List<SettingsChange> changes =
+              h.createQuery(
+                      "SELECT r.revision, r.trimmed_through, c.revision, c.kind, c.setting_key,"
+                          + " c.provider_id, c.changed_at FROM settings_revision r"
+                          + " LEFT JOIN settings_changes c ON c.revision IN"
+                          + " (SELECT DISTINCT revision FROM settings_changes WHERE revision > ?"
+                          + " ORDER BY revision LIMIT ?) ORDER BY c.revision, c.seq")
+                  .bind(0, afterRevision)
+                  .bind(1, revisions)
+                  .map(
+                      (rs, ctx) -> {
+                        counter[0] = rs.getLong(1);
+                        counter[1] = rs.getLong(2);
+                        String kind = rs.getString(4);
+                        if (kind == null) {
+                          return null;
+                        }
+                        long providerId = rs.getLong(6);
+                        boolean noProvider = rs.wasNull();
+                        return new SettingsChange(
+                            rs.getLong(3),
+                            ChangeKind.valueOf(kind),
+                            rs.getString(5),
+                            noProvider ? null : providerId,
+                            instantOfMicros(rs.getLong(7)));
+                      })
+                  .filter(Objects::nonNull)
+                  .list();
+          return new ChangeLogPage(counter[0], counter[1], changes);
+        });
   }
 
   private Optional<AiProvider> findProvider(long id) {
@@ -338,7 +647,7 @@ public final class JdbiSettingsStore implements SettingsStore {
 
   private static Setting setting(ResultSet rs, StatementContext ctx) throws SQLException {
     return new Setting(
-        rs.getString("key"), rs.getString("value"), instantOfMicros(rs.getLong("updated_at")));
+        rs.getString(1), rs.getString(2), instantOfMicros(rs.getLong(3)), rs.getLong(4));
   }
 
   /** Reads the columns of {@link #PROVIDER_COLUMNS} by position, which skips a name lookup. */
@@ -350,6 +659,10 @@ public final class JdbiSettingsStore implements SettingsStore {
         secret == null ? null : ApiKey.ofStored(secret),
         rs.getString(4),
         rs.getInt(5) == 1,
-        instantOfMicros(rs.getLong(6)));
+        instantOfMicros(rs.getLong(6)),
+        rs.getLong(7));
   }
+
+  /** One change an operation logs; its revision, order and time are the operation's. */
+  private record LoggedChange(ChangeKind kind, String settingKey, Long providerId) {}
 }

@@ -1,5 +1,6 @@
 package dev.settingsguard.locking;
 
+import dev.settingsguard.jdbi.JdbiSettingsStore;
 import dev.settingsguard.jdbi.postgres.PostgresDatabase;
 import dev.settingsguard.jdbi.sqlite.Synchronous;
 import java.nio.file.Path;
@@ -40,6 +41,7 @@ public final class SettingsConfig {
   private final Set<Strategy> strategies;
   private final Duration lockTimeout;
   private final Synchronous synchronous;
+  private final int changeLogLength;
 
   private SettingsConfig(Builder builder) {
     int backends =
@@ -73,6 +75,7 @@ public final class SettingsConfig {
     this.strategies = Collections.unmodifiableSet(EnumSet.copyOf(chosen));
     this.lockTimeout = builder.lockTimeout;
     this.synchronous = builder.synchronous != null ? builder.synchronous : Synchronous.NORMAL;
+    this.changeLogLength = builder.changeLogLength;
   }
 
   /**
@@ -128,6 +131,13 @@ public final class SettingsConfig {
     return synchronous;
   }
 
+  /**
+   * @return how many revisions of changes the change log keeps
+   */
+  public int changeLogLength() {
+    return changeLogLength;
+  }
+
   /** Names the database without a password. */
   @Override
   public String toString() {
@@ -143,6 +153,8 @@ public final class SettingsConfig {
         + strategies
         + ", lockTimeout="
         + lockTimeout
+        + ", changeLogLength="
+        + changeLogLength
         + "]";
   }
 
@@ -155,6 +167,7 @@ public final class SettingsConfig {
     private Set<Strategy> strategies;
     private Duration lockTimeout = DEFAULT_LOCK_TIMEOUT;
     private Synchronous synchronous;
+    private int changeLogLength = JdbiSettingsStore.DEFAULT_CHANGE_LOG_LENGTH;
 
     private Builder() {}
 
@@ -244,6 +257,24 @@ public final class SettingsConfig {
      */
     public Builder synchronous(Synchronous synchronous) {
       this.synchronous = Objects.requireNonNull(synchronous, "synchronous");
+      return this;
+    }
+
+    /**
+     * How many revisions of changes the database's change log keeps for watches that fall behind
+     * (default {@value JdbiSettingsStore#DEFAULT_CHANGE_LOG_LENGTH}); a watch further behind gets
+     * {@link dev.settingsguard.core.SettingsListener#onReset}. The log is trimmed by every writer,
+     * each to its own length: give every process the same.
+     *
+     * @param revisions at least 1
+     * @return this builder
+     * @throws IllegalArgumentException if less than 1
+     */
+    public Builder changeLogLength(int revisions) {
+      if (revisions < 1) {
+        throw new IllegalArgumentException("changeLogLength must be at least 1: " + revisions);
+      }
+      this.changeLogLength = revisions;
       return this;
     }
 

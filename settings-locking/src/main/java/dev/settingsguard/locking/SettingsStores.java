@@ -49,7 +49,7 @@ public final class SettingsStores {
     Objects.requireNonNull(config, "config");
     Database database = openDatabase(config);
     try {
-      return decorate(new JdbiSettingsStore(database), config);
+      return decorate(new JdbiSettingsStore(database, config.changeLogLength()), config);
     } catch (RuntimeException failure) {
       database.close();
       throw failure;

@@ -182,8 +182,9 @@ class BusyTimeoutTest {
     try (SettingsStore store = SettingsStores.open(Chain.JVM_LOCK.config(db, timeout))) {
       seed(store);
       try (ChildProcess holder = holdInAnotherProcess(Held.SQLITE_WRITE_LOCK, db, 30_000)) {
-        // setSetting reads first (does the key exist?), then writes.
-        Throwable thrown = catchThrowable(() -> store.setSetting("key", "after"));
+        // A compare-and-set reads first (the key's revision), then writes.
+        long revision = store.getSetting("key").orElseThrow().revision();
+        Throwable thrown = catchThrowable(() -> store.replaceSetting("key", revision, "after"));
 
         assertThat(thrown)
             .isInstanceOfSatisfying(
@@ -225,7 +226,7 @@ class BusyTimeoutTest {
                 new SqlLogger() {
                   @Override
                   public void logAfterExecution(StatementContext context) {
-                    // Once armed: after setSetting's first step, a read of the key.
+                    // Once armed: after replaceSetting's first step, a read of the revision.
                     if (context.getRawSql().startsWith("SELECT") && armed.getAndSet(false)) {
                       holdForAMoment(other, releaseFailure);
                     }
@@ -233,7 +234,7 @@ class BusyTimeoutTest {
                 })) {
       armed.set(true);
 
-      store.setSetting("key", "written");
+      store.replaceSetting("key", 0, "written");
       assertThat(store.getSetting("key")).map(Setting::value).contains("written");
       assertThat(armed).as("the lock was taken during the write").isFalse();
       assertThat(releaseFailure.get()).isNull();

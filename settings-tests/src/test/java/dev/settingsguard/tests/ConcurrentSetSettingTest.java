@@ -106,7 +106,11 @@ class ConcurrentSetSettingTest {
     Outcome outcome = rounds.outcome();
     System.out.printf(
         "%s %s (batch): %s%n", getClass().getSimpleName() + " " + backend, chain, outcome);
-    outcome.assertExpectedFor(chain);
+    // A batch is one transaction of the adapter's own, which begins by taking the next revision,
+    // a write: even unguarded, batches wait for each other, whole. NONE's negative control for this
+    // class is the single-key test above.
+    assertThat(outcome.unfinished()).as("threads still running at the join deadline").isZero();
+    assertThat(outcome.failures()).as("failed batches under %s", chain).isEmpty();
   }
 
   private static List<String> distinctLongValues(int round) {

@@ -77,38 +77,22 @@ class MultiProcessTest {
   }
 
   /**
-   * JVM_LOCK alone does not exclude other processes; its deferred transaction keeps each operation
-   * atomic, so the invariant holds, but an operation that read before another process committed
-   * fails with a busy error instead of writing: lost writes, never a broken invariant.
+   * JVM_LOCK alone does not exclude other processes, but its transaction keeps each operation
+   * atomic, so no reader sees zero or two active providers. Each of these operations begins by
+   * taking the next revision, a write, so it waits for SQLite's write lock, or the counter's row
+   * lock on PostgreSQL, rather than failing after a read; what can still fail is a busy wait (the
+   * lock timeout) or, on PostgreSQL, a collision the server resolves by failing one transaction.
    */
   @ParameterizedTest
-  @EnumSource(value = Chain.class, names = "JVM_LOCK")
+  @EnumSource(Backend.class)
   @Timeout(value = 180, unit = TimeUnit.SECONDS)
-  void loseWritesToBusyErrorsButKeepTheInvariantWhenOnlyTheJvmLockGuardsFourProcesses(
-      Chain chain, @TempDir Path dir) throws Exception {
-    Run run = runWriterProcesses(chain, Backend.SQLITE.newDatabase(dir), THREADS_PER_PROCESS);
+  void keepTheInvariantWhenOnlyTheJvmLockGuardsFourProcesses(Backend backend, @TempDir Path dir)
+      throws Exception {
+    Run run = runWriterProcesses(Chain.JVM_LOCK, backend.newDatabase(dir), THREADS_PER_PROCESS);
 
-    assertThat(run.failuresByType)
-        .as("across processes the JVM lock alone shows its documented limit")
-        .containsOnlyKeys("SettingsBusyException");
-    assertThat(run.failed).isPositive();
-    assertThat(run.violations).as("snapshots with zero or two active providers").isZero();
-    assertThat(run.finalCounts.holds()).as("invariant at the end: %s", run.finalCounts).isTrue();
-  }
-
-  /**
-   * On PostgreSQL, JVM_LOCK alone runs each operation in one READ COMMITTED transaction: atomic, so
-   * no reader sees zero or two active providers, but two machines' operations collide on the unique
-   * indexes (the single active provider, the name, the setting key) and one of them fails.
-   */
-  @ParameterizedTest
-  @EnumSource(value = Chain.class, names = "JVM_LOCK")
-  @Timeout(value = 180, unit = TimeUnit.SECONDS)
-  void failWritesButKeepTheInvariantWhenOnlyTheJvmLockGuardsFourMachines(
-      Chain chain, @TempDir Path dir) throws Exception {
-    Run run = runWriterProcesses(chain, Backend.POSTGRES.newDatabase(dir), THREADS_PER_PROCESS);
-
-    assertThat(run.failed).as("across machines the JVM lock alone shows its limit").isPositive();
+    assertThat(run.failuresByType.keySet())
+        .as("failures across processes under the JVM lock alone")
+        .isSubsetOf("SettingsBusyException", "SettingsStorageException");
     assertThat(run.violations).as("snapshots with zero or two active providers").isZero();
     assertThat(run.finalCounts.holds()).as("invariant at the end: %s", run.finalCounts).isTrue();
   }

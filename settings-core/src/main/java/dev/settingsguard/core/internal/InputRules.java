@@ -74,6 +74,25 @@ public final class InputRules {
     }
   }
 
+  /**
+   * @param field the argument's name, e.g. {@code expectedRevision}
+   * @param revision a revision the caller passed
+   */
+  public static void revision(String field, long revision) {
+    if (revision < 0) {
+      throw new InvalidInputException(field, "must not be negative");
+    }
+  }
+
+  /**
+   * @param listener a change listener
+   */
+  public static void listener(Object listener) {
+    if (listener == null) {
+      throw new InvalidInputException("listener", "must not be null");
+    }
+  }
+
   private static void requireName(String field, String name, int maxLength) {
     if (name == null) {
       throw new InvalidInputException(field, "must not be null");

@@ -4,8 +4,10 @@ import dev.settingsguard.core.InvalidInputException;
 import dev.settingsguard.core.SettingsBusyException;
 import dev.settingsguard.core.SettingsException;
 import dev.settingsguard.core.SettingsStorageException;
+import dev.settingsguard.jdbi.ChangeSignal;
 import dev.settingsguard.jdbi.Database;
 import dev.settingsguard.jdbi.TransactionMode;
+import dev.settingsguard.jdbi.postgres.internal.NotificationSignal;
 import dev.settingsguard.jdbi.postgres.internal.OwnedPool;
 import dev.settingsguard.jdbi.postgres.internal.PostgresErrors;
 import dev.settingsguard.jdbi.postgres.internal.PostgresSchema;
@@ -54,6 +56,7 @@ public final class PostgresDatabase extends Database {
   private final String name;
   private final Identity identity;
   private final Duration lockTimeout;
+  private final DataSource dataSource;
   private final DataSource ownedPool; // null when the application's data source is used
   private final Jdbi jdbi;
 
@@ -64,8 +67,13 @@ public final class PostgresDatabase extends Database {
   private final String exclusiveBoundsStatement;
 
   private PostgresDatabase(
-      Identity identity, Duration lockTimeout, DataSource ownedPool, Jdbi jdbi) {
+      Identity identity,
+      Duration lockTimeout,
+      DataSource dataSource,
+      DataSource ownedPool,
+      Jdbi jdbi) {
     this.identity = identity;
+    this.dataSource = dataSource;
     this.name = identity.toString();
     this.lockTimeout = lockTimeout;
     this.ownedPool = ownedPool;
@@ -144,7 +152,8 @@ public final class PostgresDatabase extends Database {
             null);
       }
       PostgresSchema.migrate(handle, displayName + " (schema " + schema + ")", lockTimeout);
-      return new PostgresDatabase(identify(handle, schema), lockTimeout, ownedPool, jdbi);
+      return new PostgresDatabase(
+          identify(handle, schema), lockTimeout, dataSource, ownedPool, jdbi);
     } catch (SettingsException | IllegalStateException failure) {
       throw failure;
     } catch (SQLException | RuntimeException failure) {
@@ -235,6 +244,31 @@ public final class PostgresDatabase extends Database {
     if (text != null && text.indexOf('\u0000') >= 0) {
       throw new InvalidInputException(
           field, "must not contain the character U+0000, which PostgreSQL text cannot hold");
+    }
+  }
+
+  /**
+   * Also sends {@code pg_notify} on {@link NotificationSignal#CHANNEL}, in the same round trip: the
+   * server delivers it when the write commits, and drops it when the write rolls back.
+   */
+  @Override
+  protected String nextRevisionStatement() {
+    return "UPDATE settings_revision SET revision = revision + 1 RETURNING revision,"
+        + " pg_notify('"
+        + NotificationSignal.CHANNEL
+        + "', current_schema())";
+  }
+
+  /**
+   * Listens on a connection of the pool's (the owned pool's, or the application's data source's),
+   * held while a watch is open.
+   */
+  @Override
+  protected ChangeSignal openChangeSignal() {
+    try {
+      return NotificationSignal.open(name, dataSource.getConnection());
+    } catch (SQLException | RuntimeException failure) {
+      throw PostgresErrors.translate(failure, name, lockTimeout);
     }
   }
 

@@ -4,9 +4,11 @@ import dev.settingsguard.core.SettingsBusyException;
 import dev.settingsguard.core.SettingsStorageException;
 import dev.settingsguard.core.internal.Backoff;
 import dev.settingsguard.core.internal.OwnerOnlyFiles;
+import dev.settingsguard.jdbi.ChangeSignal;
 import dev.settingsguard.jdbi.Database;
 import dev.settingsguard.jdbi.TransactionMode;
 import dev.settingsguard.jdbi.sqlite.internal.ConnectionPool;
+import dev.settingsguard.jdbi.sqlite.internal.DataVersionSignal;
 import dev.settingsguard.jdbi.sqlite.internal.ReusedStatements;
 import dev.settingsguard.jdbi.sqlite.internal.Schema;
 import dev.settingsguard.jdbi.sqlite.internal.SqlErrors;
@@ -356,6 +358,17 @@ public final class SqliteDatabase extends Database {
   private RuntimeException translated(SQLException failure, long start) {
     return SqlErrors.translate(
         failure, path, lockTimeout, Duration.ofNanos(System.nanoTime() - start));
+  }
+
+  /** Polls {@code PRAGMA data_version} on a connection of its own ({@link DataVersionSignal}). */
+  @Override
+  protected ChangeSignal openChangeSignal() {
+    long start = System.nanoTime();
+    try {
+      return DataVersionSignal.open(path, pool.openDedicated());
+    } catch (SQLException failure) {
+      throw translated(failure, start);
+    }
   }
 
   /** Closes idle connections; connections in use close when their operation ends. Idempotent. */

@@ -3,7 +3,9 @@ package dev.settingsguard.locking.internal;
 import dev.settingsguard.core.AiProvider;
 import dev.settingsguard.core.ApiKey;
 import dev.settingsguard.core.Setting;
+import dev.settingsguard.core.SettingsListener;
 import dev.settingsguard.core.SettingsStore;
+import dev.settingsguard.core.SettingsWatch;
 import dev.settingsguard.core.internal.InputRules;
 import dev.settingsguard.jdbi.Database;
 import java.util.List;
@@ -47,6 +49,15 @@ public final class CheckedSettingsStore implements SettingsStore {
   }
 
   @Override
+  public Setting replaceSetting(String key, long expectedRevision, String value) {
+    InputRules.settingKey(key);
+    InputRules.revision("expectedRevision", expectedRevision);
+    InputRules.settingValue(value);
+    database.checkStorable("value", value);
+    return delegate.replaceSetting(key, expectedRevision, value);
+  }
+
+  @Override
   public Optional<Setting> getSetting(String key) {
     InputRules.settingKey(key);
     return delegate.getSetting(key);
@@ -66,19 +77,31 @@ public final class CheckedSettingsStore implements SettingsStore {
   @Override
   public AiProvider addAiProvider(String providerName, ApiKey apiKey, String model) {
     InputRules.providerName(providerName);
+    checkKeyAndModel(apiKey, model);
+    return delegate.addAiProvider(providerName, apiKey, model);
+  }
+
+  private void checkKeyAndModel(ApiKey apiKey, String model) {
     if (apiKey != null) {
       InputRules.apiKey(apiKey.reveal());
       database.checkStorable("apiKey", apiKey.reveal());
     }
     InputRules.model(model);
     database.checkStorable("model", model);
-    return delegate.addAiProvider(providerName, apiKey, model);
   }
 
   @Override
   public AiProvider setActiveProvider(long id) {
     InputRules.providerId(id);
     return delegate.setActiveProvider(id);
+  }
+
+  @Override
+  public AiProvider updateAiProvider(long id, long expectedRevision, ApiKey apiKey, String model) {
+    InputRules.providerId(id);
+    InputRules.revision("expectedRevision", expectedRevision);
+    checkKeyAndModel(apiKey, model);
+    return delegate.updateAiProvider(id, expectedRevision, apiKey, model);
   }
 
   @Override
@@ -101,6 +124,18 @@ public final class CheckedSettingsStore implements SettingsStore {
   @Override
   public List<AiProvider> listAiProviders() {
     return delegate.listAiProviders();
+  }
+
+  @Override
+  public long currentRevision() {
+    return delegate.currentRevision();
+  }
+
+  @Override
+  public SettingsWatch watch(long afterRevision, SettingsListener listener) {
+    InputRules.revision("afterRevision", afterRevision);
+    InputRules.listener(listener);
+    return delegate.watch(afterRevision, listener);
   }
 
   @Override

@@ -3,7 +3,9 @@ package dev.settingsguard.locking.internal;
 import dev.settingsguard.core.AiProvider;
 import dev.settingsguard.core.ApiKey;
 import dev.settingsguard.core.Setting;
+import dev.settingsguard.core.SettingsListener;
 import dev.settingsguard.core.SettingsStore;
+import dev.settingsguard.core.SettingsWatch;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -44,6 +46,16 @@ public final class GuardedSettingsStore implements SettingsStore {
           delegate.setSettings(entries);
           return null;
         });
+  }
+
+  @Override
+  public Setting replaceSetting(String key, long expectedRevision, String value) {
+    return guard.around(() -> delegate.replaceSetting(key, expectedRevision, value));
+  }
+
+  @Override
+  public AiProvider updateAiProvider(long id, long expectedRevision, ApiKey apiKey, String model) {
+    return guard.around(() -> delegate.updateAiProvider(id, expectedRevision, apiKey, model));
   }
 
   @Override
@@ -89,6 +101,16 @@ public final class GuardedSettingsStore implements SettingsStore {
   @Override
   public List<AiProvider> listAiProviders() {
     return delegate.listAiProviders();
+  }
+
+  @Override
+  public long currentRevision() {
+    return delegate.currentRevision();
+  }
+
+  @Override
+  public SettingsWatch watch(long afterRevision, SettingsListener listener) {
+    return delegate.watch(afterRevision, listener);
   }
 
   /** Releases the guard, then closes the wrapped store, even if releasing failed. */

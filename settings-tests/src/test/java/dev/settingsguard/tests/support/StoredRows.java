@@ -38,6 +38,21 @@ public final class StoredRows {
   }
 
   /**
+   * @param database a database of either backend
+   * @param afterRevision a revision
+   * @return the change log's rows of later revisions, each as {@code "revision seq kind"}, in
+   *     revision order
+   */
+  public static List<String> changesAfter(TestDatabase database, long afterRevision) {
+    return query(
+        database,
+        "SELECT revision || ' ' || seq || ' ' || kind FROM settings_changes"
+            + " WHERE revision > CAST(? AS BIGINT) ORDER BY revision, seq",
+        rs -> rs.getString(1),
+        String.valueOf(afterRevision));
+  }
+
+  /**
    * @param database the database file
    * @param name a provider name
    * @return every provider row with that name (the unique constraint allows at most one)

@@ -98,11 +98,19 @@ public final class TestDatabase {
    * @return the configuration of that chain on this database with that timeout
    */
   public SettingsConfig config(Chain chain, Duration lockTimeout) {
+    return builder(chain).lockTimeout(lockTimeout).build();
+  }
+
+  /**
+   * @param chain the strategies, as this backend spells them
+   * @return a builder of that chain on this database with the tests' lock timeout, to set more
+   */
+  public SettingsConfig.Builder builder(Chain chain) {
     SettingsConfig.Builder builder =
         backend == Backend.SQLITE
             ? SettingsConfig.builder().database(file)
             : SettingsConfig.builder().postgres(jdbcUrl);
-    return builder.strategies(chain.strategies(backend)).lockTimeout(lockTimeout).build();
+    return builder.strategies(chain.strategies(backend)).lockTimeout(Chain.TEST_LOCK_TIMEOUT);
   }
 
   /**

@@ -41,7 +41,33 @@ public final class PostgresSchema {
               // "At most one active" is the database's job, for every client, this library or not.
               """
               CREATE UNIQUE INDEX IF NOT EXISTS ai_providers_single_active
-                ON ai_providers (is_active) WHERE is_active = 1"""));
+                ON ai_providers (is_active) WHERE is_active = 1"""),
+          // Every row carries the revision that last changed it (rows from before get revision 1,
+          // as does the counter when there are any), the counter in a table of one row, and the
+          // change log, which holds the changes of the revisions after trimmed_through.
+          List.of(
+              "ALTER TABLE settings ADD COLUMN revision BIGINT NOT NULL DEFAULT 1",
+              "ALTER TABLE ai_providers ADD COLUMN revision BIGINT NOT NULL DEFAULT 1",
+              """
+              CREATE TABLE settings_revision (
+                id              INTEGER PRIMARY KEY CHECK (id = 1),
+                revision        BIGINT NOT NULL,
+                trimmed_through BIGINT NOT NULL
+              )""",
+              """
+              INSERT INTO settings_revision (id, revision, trimmed_through)
+                SELECT 1, n, n FROM (SELECT CASE WHEN EXISTS (SELECT 1 FROM settings)
+                  OR EXISTS (SELECT 1 FROM ai_providers) THEN 1 ELSE 0 END AS n) AS initial""",
+              """
+              CREATE TABLE settings_changes (
+                revision    BIGINT NOT NULL,
+                seq         INTEGER NOT NULL,
+                kind        TEXT NOT NULL,
+                setting_key TEXT,
+                provider_id BIGINT,
+                changed_at  BIGINT NOT NULL,
+                PRIMARY KEY (revision, seq)
+              )"""));
 
   /** The version this library writes and reads. */
   public static final int VERSION = STEPS.size();
@@ -122,7 +148,9 @@ public final class PostgresSchema {
             .createQuery(
                 "SELECT n.nspname || '.' || c.relname FROM pg_class c"
                     + " JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid IN"
-                    + " (to_regclass('settings'), to_regclass('ai_providers'), to_regclass(?))"
+                    + " (to_regclass('settings'), to_regclass('ai_providers'),"
+                    + " to_regclass('settings_revision'), to_regclass('settings_changes'),"
+                    + " to_regclass(?))"
                     + " AND n.nspname <> current_schema() ORDER BY 1")
             .bind(0, VERSION_TABLE)
             .mapTo(String.class)
@@ -154,7 +182,8 @@ public final class PostgresSchema {
           transaction
               .createQuery(
                   "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"
-                      + " AND tablename IN ('settings', 'ai_providers') ORDER BY 1")
+                      + " AND tablename IN ('settings', 'ai_providers', 'settings_revision',"
+                      + " 'settings_changes') ORDER BY 1")
               .mapTo(String.class)
               .list();
       if (!foreign.isEmpty()) {

@@ -45,6 +45,15 @@ public final class ConnectionPool implements ConnectionFactory, AutoCloseable {
     return pooled != null ? pooled : opener.open();
   }
 
+  /**
+   * @return a new connection, configured as the pooled ones, that the pool does not keep: its
+   *     caller closes it
+   * @throws SQLException if the database cannot be opened
+   */
+  public Connection openDedicated() throws SQLException {
+    return opener.open();
+  }
+
   /** Returns the connection to the pool; the most recently used one is handed out first. */
   @Override
   public void closeConnection(Connection connection) throws SQLException {

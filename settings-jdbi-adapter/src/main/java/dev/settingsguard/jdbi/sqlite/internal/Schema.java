@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.jdbi.v3.core.Handle;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -62,34 +63,99 @@ public final class Schema {
       CREATE UNIQUE INDEX IF NOT EXISTS ai_providers_single_active
         ON ai_providers (is_active) WHERE is_active = 1""";
 
+  /**
+   * Version 2: every row carries the revision that last changed it (rows from before the migration
+   * get revision 1, as does the counter when there are any), the revision counter in a table of one
+   * row, and the change log. The log holds the changes of the revisions after {@code
+   * trimmed_through}.
+   */
+  private static final List<String> REVISIONS =
+      List.of(
+          "ALTER TABLE settings ADD COLUMN revision INTEGER NOT NULL DEFAULT 1",
+          "ALTER TABLE ai_providers ADD COLUMN revision INTEGER NOT NULL DEFAULT 1",
+          """
+          CREATE TABLE settings_revision (
+            id              INTEGER PRIMARY KEY CHECK (id = 1),
+            revision        INTEGER NOT NULL,
+            trimmed_through INTEGER NOT NULL
+          )""",
+          """
+          INSERT INTO settings_revision (id, revision, trimmed_through)
+            SELECT 1, n, n FROM (SELECT CASE WHEN EXISTS (SELECT 1 FROM settings)
+              OR EXISTS (SELECT 1 FROM ai_providers) THEN 1 ELSE 0 END AS n)""",
+          """
+          CREATE TABLE settings_changes (
+            revision    INTEGER NOT NULL,
+            seq         INTEGER NOT NULL,
+            kind        TEXT NOT NULL,
+            setting_key TEXT,
+            provider_id INTEGER,
+            changed_at  INTEGER NOT NULL,
+            PRIMARY KEY (revision, seq)
+          )""");
+
   /** Step {@code i} brings the schema from version {@code i} to version {@code i + 1}. */
   private static final List<List<String>> STEPS =
-      List.of(List.of(SETTINGS_TABLE, PROVIDERS_TABLE, SINGLE_ACTIVE_INDEX));
+      List.of(List.of(SETTINGS_TABLE, PROVIDERS_TABLE, SINGLE_ACTIVE_INDEX), REVISIONS);
 
   /** The version this library writes and reads. */
   public static final int VERSION = STEPS.size();
 
-  /** Each table's columns as {@code PRAGMA table_info} lists them: name, type, not null, key. */
+  private static final List<Column> SETTINGS_V1 =
+      List.of(
+          new Column("key", "TEXT", true, true),
+          new Column("value", "TEXT", false, false),
+          new Column("updated_at", "INTEGER", true, false));
+
+  private static final List<Column> PROVIDERS_V1 =
+      List.of(
+          new Column("id", "INTEGER", false, true),
+          new Column("provider_name", "TEXT", true, false),
+          new Column("api_key", "TEXT", false, false),
+          new Column("model", "TEXT", false, false),
+          new Column("is_active", "INTEGER", true, false),
+          new Column("created_at", "INTEGER", true, false),
+          new Column("updated_at", "INTEGER", true, false));
+
+  private static final Column REVISION = new Column("revision", "INTEGER", true, false);
+
+  /**
+   * Each table's columns as {@code PRAGMA table_info} lists them (name, type, not null, key) at
+   * version 1, the tables a file of version 0 or 1 may hold.
+   */
+  private static final List<Table> TABLES_V1 =
+      List.of(new Table("settings", SETTINGS_V1), new Table("ai_providers", PROVIDERS_V1));
+
+  /** The tables of the current version. */
   private static final List<Table> TABLES =
       List.of(
+          new Table("settings", withRevision(SETTINGS_V1)),
+          new Table("ai_providers", withRevision(PROVIDERS_V1)),
           new Table(
-              "settings",
-              List.of(
-                  new Column("key", "TEXT", true, true),
-                  new Column("value", "TEXT", false, false),
-                  new Column("updated_at", "INTEGER", true, false))),
-          new Table(
-              "ai_providers",
+              "settings_revision",
               List.of(
                   new Column("id", "INTEGER", false, true),
-                  new Column("provider_name", "TEXT", true, false),
-                  new Column("api_key", "TEXT", false, false),
-                  new Column("model", "TEXT", false, false),
-                  new Column("is_active", "INTEGER", true, false),
-                  new Column("created_at", "INTEGER", true, false),
-                  new Column("updated_at", "INTEGER", true, false))));
+                  new Column("revision", "INTEGER", true, false),
+                  new Column("trimmed_through", "INTEGER", true, false))),
+          new Table(
+              "settings_changes",
+              List.of(
+                  new Column("revision", "INTEGER", true, true),
+                  new Column("seq", "INTEGER", true, true),
+                  new Column("kind", "TEXT", true, false),
+                  new Column("setting_key", "TEXT", false, false),
+                  new Column("provider_id", "INTEGER", false, false),
+                  new Column("changed_at", "INTEGER", true, false))));
+
+  /** Every name of a table of this library's, at any version. */
+  private static final String OUR_TABLE_NAMES =
+      TABLES.stream().map(table -> "'" + table.name() + "'").collect(Collectors.joining(", "));
 
   private Schema() {}
+
+  private static List<Column> withRevision(List<Column> columns) {
+    return Stream.concat(columns.stream(), Stream.of(REVISION)).toList();
+  }
 
   /**
    * Checks the file in one read transaction, so that every check sees one snapshot; nothing is
@@ -185,13 +251,32 @@ public final class Schema {
     }
     refuseForeignObjects(handle, database);
     boolean providersTable = false;
-    for (Table table : TABLES) {
+    for (Table table : version < VERSION ? TABLES_V1 : TABLES) {
       if (tableExists(handle, table.name())) {
         checkShape(handle, database, table.name(), table.columns());
         providersTable |= table.name().equals("ai_providers");
       } else if (version > 0) {
         throw refused(database, "has schema version " + version + " but no table " + table.name());
       }
+    }
+    if (version < VERSION) {
+      List<String> inTheWay =
+          TABLES.stream()
+              .map(Table::name)
+              .filter(name -> TABLES_V1.stream().noneMatch(table -> table.name().equals(name)))
+              .filter(name -> tableExists(handle, name))
+              .toList();
+      if (!inTheWay.isEmpty()) {
+        throw refused(
+            database,
+            "has schema version " + version + " and tables " + inTheWay + " it cannot have made");
+      }
+    } else if (handle
+            .createQuery("SELECT COUNT(*) FROM settings_revision")
+            .mapTo(Integer.class)
+            .one()
+        != 1) {
+      throw refused(database, "has lost the row of its revision counter, settings_revision");
     }
     boolean index = singleActiveIndex(handle, database);
     if (!providersTable) {
@@ -229,7 +314,9 @@ public final class Schema {
         handle
             .createQuery(
                 "SELECT type || ' ' || name FROM sqlite_master"
-                    + " WHERE name IN ('settings', 'ai_providers') AND type <> 'table'")
+                    + " WHERE name IN ("
+                    + OUR_TABLE_NAMES
+                    + ") AND type <> 'table'")
             .mapTo(String.class)
             .list();
     if (!misused.isEmpty()) {
@@ -327,16 +414,34 @@ public final class Schema {
     return true;
   }
 
-  /** As after deleting the active provider: its {@code updated_at} moves forward too. */
+  /**
+   * As after deleting the active provider: its {@code updated_at} moves forward too, and the repair
+   * is a write operation of its own revision, logged for the change feed.
+   */
   private static long activateMostRecentlyUpdated(Handle handle) {
-    return handle
-        .createQuery(
-            "UPDATE ai_providers SET is_active = 1, updated_at = MAX(?, updated_at + 1)"
-                + " WHERE id = (SELECT id FROM ai_providers"
-                + " ORDER BY updated_at DESC, id DESC LIMIT 1) RETURNING id")
-        .bind(0, ChronoUnit.MICROS.between(Instant.EPOCH, Instant.now()))
-        .mapTo(Long.class)
-        .one();
+    long now = ChronoUnit.MICROS.between(Instant.EPOCH, Instant.now());
+    long revision =
+        handle
+            .createQuery("UPDATE settings_revision SET revision = revision + 1 RETURNING revision")
+            .mapTo(Long.class)
+            .one();
+    long id =
+        handle
+            .createQuery(
+                "UPDATE ai_providers SET is_active = 1, updated_at = MAX(?, updated_at + 1),"
+                    + " revision = ? WHERE id = (SELECT id FROM ai_providers"
+                    + " ORDER BY updated_at DESC, id DESC LIMIT 1) RETURNING id")
+            .bind(0, now)
+            .bind(1, revision)
+            .mapTo(Long.class)
+            .one();
+    handle.execute(
+        "INSERT INTO settings_changes (revision, seq, kind, provider_id, changed_at)"
+            + " VALUES (?, 0, 'ACTIVE_PROVIDER_CHANGED', ?, ?)",
+        revision,
+        id,
+        now);
+    return id;
   }
 
   private static boolean tableExists(Handle handle, String table) {
