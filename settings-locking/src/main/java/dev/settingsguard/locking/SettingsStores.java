@@ -6,6 +6,7 @@ import dev.settingsguard.jdbi.JdbiSettingsStore;
 import dev.settingsguard.jdbi.TransactionMode;
 import dev.settingsguard.jdbi.postgres.PostgresDatabase;
 import dev.settingsguard.jdbi.sqlite.SqliteDatabase;
+import dev.settingsguard.locking.internal.CachedReadsStore;
 import dev.settingsguard.locking.internal.CheckedSettingsStore;
 import dev.settingsguard.locking.internal.FileLockStrategy;
 import dev.settingsguard.locking.internal.GuardedSettingsStore;
@@ -70,7 +71,7 @@ public final class SettingsStores {
    * {@code config.synchronous()} are not used, the adapter's database is.
    *
    * @param adapter the adapter to guard
-   * @param config the strategies and lock timeout
+   * @param config the strategies, the lock timeout and whether reads are cached
    * @return the guarded store; closing it closes the adapter
    */
   public static SettingsStore decorate(JdbiSettingsStore adapter, SettingsConfig config) {
@@ -81,7 +82,7 @@ public final class SettingsStores {
           "Settings database {} uses strategy NONE: concurrent writes can leave zero active"
               + " providers or fail; use it only as a negative control",
           database.name());
-      return new CheckedSettingsStore(adapter, database);
+      return new CheckedSettingsStore(withCache(adapter, config), database);
     }
     WriteGuard transaction =
         new TransactionStrategy(
@@ -106,7 +107,12 @@ public final class SettingsStores {
                   database.identity(), database.name(), guardsBelow, config.lockTimeout()));
     }
     LOG.debug("Settings database {} guarded by {}", database.name(), store);
-    return new CheckedSettingsStore(store, database);
+    return new CheckedSettingsStore(withCache(store, config), database);
+  }
+
+  /** Reads from memory, outside the locks, when the configuration asks for it. */
+  private static SettingsStore withCache(SettingsStore chain, SettingsConfig config) {
+    return config.cachedReads() ? new CachedReadsStore(chain) : chain;
   }
 
   /** {@code FILE_LOCK} is SQLite's: its lock file lies beside the database file. */
