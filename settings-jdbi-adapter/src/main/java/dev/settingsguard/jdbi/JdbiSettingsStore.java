@@ -20,11 +20,14 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Supplier;
+import java.util.stream.Collectors;
 import org.jdbi.v3.core.statement.StatementContext;
 
 /**
@@ -66,6 +69,10 @@ public final class JdbiSettingsStore implements SettingsStore {
   /** Moves {@code updated_at} forward: the later of now and one microsecond after its value. */
   private static final String NEXT_UPDATED_AT =
       "CASE WHEN :now > updated_at THEN :now ELSE updated_at + 1 END";
+
+  /** The kinds this version reads from the log; a newer version's are not delivered. */
+  private static final Set<String> KNOWN_KINDS =
+      Arrays.stream(ChangeKind.values()).map(Enum::name).collect(Collectors.toUnmodifiableSet());
 
   /** Log rows per statement: 6 parameters each, far below SQLite's limit of 32,766. */
   private static final int LOG_ROWS_PER_STATEMENT = 500;
@@ -610,7 +617,8 @@ public final class JdbiSettingsStore implements SettingsStore {
                         counter[0] = rs.getLong(1);
                         counter[1] = rs.getLong(2);
                         String kind = rs.getString(4);
-                        if (kind == null) {
+                        if (kind == null || !KNOWN_KINDS.contains(kind)) {
+                          // No change, or one of a kind that a newer version of the library logs.
                           return null;
                         }
                         long providerId = rs.getLong(6);

@@ -121,16 +121,20 @@ class ChangeFeedTest {
             @Override
             public synchronized void onChange(SettingsChange change) {
               super.onChange(change);
+              if (change.revision() == 1) {
+                throw new AssertionError("an Error of the listener's own");
+              }
               throw new IllegalStateException("a listener's own bug");
             }
           };
       try (SettingsWatch watch = store.watch(0, listener)) {
         store.setSetting("first", "1");
         store.setSetting("second", "2");
-        listener.awaitRevision(2, DELIVERY);
+        store.setSetting("third", "3");
+        listener.awaitRevision(3, DELIVERY);
         assertThat(listener.changes())
             .extracting(SettingsChange::settingKey)
-            .containsExactly("first", "second");
+            .containsExactly("first", "second", "third");
       }
     }
   }
@@ -153,6 +157,31 @@ class ChangeFeedTest {
     }
     assertThat(feedThreadsOf(db)).as("feed threads after the store closed").isEmpty();
     assertThat(open.changes()).hasSize(2);
+  }
+
+  /**
+   * A change of a kind this version does not know (a newer version wrote it) is passed over; the
+   * changes around it are delivered.
+   */
+  @ParameterizedTest
+  @EnumSource(Backend.class)
+  void aChangeOfAnUnknownKindIsPassedOver(Backend backend) throws Exception {
+    TestDatabase db = backend.newDatabase(dir);
+    try (SettingsStore store = TestStores.open(Chain.DEFAULT, db)) {
+      store.setSetting("before", "1");
+      db.execute(
+          "UPDATE settings_revision SET revision = 2",
+          "INSERT INTO settings_changes (revision, seq, kind, changed_at)"
+              + " VALUES (2, 0, 'KIND_OF_A_LATER_VERSION', 0)");
+      store.setSetting("after", "3");
+      RecordingListener listener = new RecordingListener();
+      try (SettingsWatch watch = store.watch(0, listener)) {
+        listener.awaitRevision(3, DELIVERY);
+      }
+      assertThat(listener.changes())
+          .extracting(SettingsChange::revision, SettingsChange::settingKey)
+          .containsExactly(tuple(1L, "before"), tuple(3L, "after"));
+    }
   }
 
   /** Events name what changed; values and keys stay in the store. */

@@ -314,6 +314,17 @@ class PostgresBackendTest {
   }
 
   @Test
+  void aSchemaThatLostItsRevisionCounterIsRefusedAtOpen() throws Exception {
+    TestDatabase db = Backend.POSTGRES.newDatabase(dir);
+    TestStores.seedProviders(db, 1);
+    db.execute("DELETE FROM settings_revision");
+
+    assertThatThrownBy(() -> SettingsStores.open(db.config(Chain.DEFAULT)))
+        .isInstanceOf(SettingsStorageException.class)
+        .hasMessageContaining("revision counter");
+  }
+
+  @Test
   void aSchemaOfANewerVersionIsRefusedUnchanged() throws Exception {
     TestDatabase db = Backend.POSTGRES.newDatabase(dir);
     TestStores.seedProviders(db, 1);

@@ -88,7 +88,7 @@ public final class ChangeFeed implements AutoCloseable {
             "Settings database " + databaseName + " is closed: no watch can start", null);
       }
       watches.add(watch);
-      if (thread == null) {
+      if (thread == null || !thread.isAlive()) {
         thread = new Thread(this::run, "settings-guard-feed " + databaseName);
         thread.setDaemon(true);
         thread.start();
@@ -190,6 +190,11 @@ public final class ChangeFeed implements AutoCloseable {
       if (signal != null) {
         signal.close();
       }
+      synchronized (this) {
+        if (thread == Thread.currentThread()) {
+          thread = null;
+        }
+      }
     }
   }
 
@@ -216,23 +221,28 @@ public final class ChangeFeed implements AutoCloseable {
    * @return how many reads in a row have failed, 0 after this one succeeded
    */
   private int deliverAll(int failures) {
-    try {
-      for (Watch watch : watches) {
+    RuntimeException failed = null;
+    for (Watch watch : watches) {
+      try {
         watch.catchUp();
+      } catch (RuntimeException failure) {
+        // The next watch may still be served: it may be further along the log.
+        failed = failure;
       }
+    }
+    if (failed == null) {
       if (failures > 0) {
         LOG.info("The change feed of settings database {} reads its log again", databaseName);
       }
       return 0;
-    } catch (RuntimeException failure) {
-      if (failures == 0) {
-        LOG.warn(
-            "The change feed of settings database {} cannot read its log ({}); trying again",
-            databaseName,
-            failure.getMessage());
-      }
-      return failures + 1;
     }
+    if (failures == 0) {
+      LOG.warn(
+          "The change feed of settings database {} cannot read its log ({}); trying again",
+          databaseName,
+          failed.getMessage());
+    }
+    return failures + 1;
   }
 
   /** One watch: its listener and the revision delivered last. */
@@ -280,6 +290,7 @@ public final class ChangeFeed implements AutoCloseable {
           call.run();
         }
       } catch (VirtualMachineError fatal) {
+        // Out of memory or stack: the thread ends, and the next watch() starts another.
         throw fatal;
       } catch (Throwable failure) {
         // The listener's own failure: its message and trace are its own, they name no value of

@@ -125,6 +125,15 @@ public final class PostgresSchema {
                     + " AND contype = 'c' AND pg_get_constraintdef(oid) LIKE '%is_active%')")
             .mapTo(Boolean.class)
             .one();
+    boolean counter =
+        handle.createQuery("SELECT COUNT(*) = 1 FROM settings_revision").mapTo(Boolean.class).one();
+    if (!counter) {
+      throw new SettingsStorageException(
+          "Settings database "
+              + database
+              + " has lost the row of its revision counter, settings_revision; left unchanged",
+          null);
+    }
     if (!index || !check) {
       throw new SettingsStorageException(
           "Settings database "
