@@ -42,12 +42,13 @@ import org.jdbi.v3.core.statement.StatementContext;
  * <p>Every write operation takes the next revision from the one-row counter {@code
  * settings_revision}, stamps it on the rows it writes and logs its changes in {@code
  * settings_changes}, in its own transaction: the counter's row stays locked until the commit, so
- * revisions commit in their order, which the change feed relies on. Taking it is the first step of
- * every write but the compare-and-sets, which read first (and so show the check-then-act race
- * unguarded); a transaction thus holds the database's write lock, or the counter's row lock, from
- * its first statement. A write that turns out to change nothing (deleting what is absent) still
- * takes a revision and logs nothing. Every {@value #TRIM_EVERY}th revision trims the log to the
- * configured length.
+ * revisions commit in their order, which the change feed relies on. Taking it is every write's
+ * first step, so a transaction holds the database's write lock (SQLite) or the counter's row lock
+ * (PostgreSQL) from its first statement, and never reads before it writes: it waits for other
+ * writers rather than fail after a read. Unguarded, each step commits alone and the steps of two
+ * writers still interleave. A write that turns out to change nothing (deleting what is absent)
+ * still takes a revision and logs nothing; a failed one, in a transaction, takes none. Every
+ * {@value #TRIM_EVERY}th revision trims the log to the configured length.
  *
  * <p>Timestamps are stored as microseconds since the epoch. An update sets {@code updated_at} to
  * the later of now and one microsecond after its previous value, so it always moves forward.
@@ -171,12 +172,14 @@ public final class JdbiSettingsStore implements SettingsStore {
   }
 
   /**
-   * Step 1: read the setting's revision. Step 2: compare. Step 3: write it, update or insert as the
-   * expectation says, returning the row.
+   * Step 1: take the next revision. Step 2: read the setting's revision. Step 3: compare. Step 4:
+   * write it, update or insert as the expectation says, returning the row. In a transaction, step 1
+   * keeps every other writer out until the commit; unguarded, two writers pass the same check.
    */
   @Override
   public Setting replaceSetting(String key, long expectedRevision, String value) {
     long now = nowMicros();
+    long revision = nextRevision();
     long actual =
         database.withHandle(
             h ->
@@ -188,7 +191,6 @@ public final class JdbiSettingsStore implements SettingsStore {
     if (actual != expectedRevision) {
       throw new RevisionConflictException("setting " + key, expectedRevision, actual);
     }
-    long revision = nextRevision();
     Setting written =
         database.withHandle(
             h ->
@@ -308,13 +310,14 @@ public final class JdbiSettingsStore implements SettingsStore {
   }
 
   /**
-   * Step 1: read the provider's revision. Step 2: compare. Step 3: update key and model, returning
-   * the row. Step 4: log it.
+   * Step 1: take the next revision. Step 2: read the provider's revision. Step 3: compare. Step 4:
+   * update key and model, returning the row. Step 5: log it.
    */
   @Override
   public AiProvider updateAiProvider(long id, long expectedRevision, ApiKey apiKey, String model) {
     long now = nowMicros();
     String secret = apiKey == null ? null : apiKey.reveal();
+    long revision = nextRevision();
     long actual =
         database
             .withHandle(
@@ -327,7 +330,6 @@ public final class JdbiSettingsStore implements SettingsStore {
     if (actual != expectedRevision) {
       throw new RevisionConflictException("AI provider " + id, expectedRevision, actual);
     }
-    long revision = nextRevision();
     AiProvider stored =
         bindingSecret(
                 secret,

@@ -2,7 +2,6 @@ package dev.settingsguard.jdbi.sqlite;
 
 import dev.settingsguard.core.SettingsBusyException;
 import dev.settingsguard.core.SettingsStorageException;
-import dev.settingsguard.core.internal.Backoff;
 import dev.settingsguard.core.internal.OwnerOnlyFiles;
 import dev.settingsguard.jdbi.ChangeSignal;
 import dev.settingsguard.jdbi.Database;
@@ -23,7 +22,6 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.Objects;
-import java.util.concurrent.locks.LockSupport;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.HandleCallback;
 import org.jdbi.v3.core.Jdbi;
@@ -46,13 +44,6 @@ import org.sqlite.SQLiteConfig;
  * second time per operation.
  */
 public final class SqliteDatabase extends Database {
-
-  /**
-   * How long a statement of a transaction that has read tries again to get the write lock another
-   * connection holds (see {@link #onHandle}): a lock held for a moment is free again within
-   * microseconds, a writer's batch holds it for milliseconds.
-   */
-  static final Duration MOMENTARY_LOCK = Duration.ofMillis(20);
 
   private final Path path;
   private final Object identity;
@@ -237,14 +228,6 @@ public final class SqliteDatabase extends Database {
    * Runs a callback with a handle, translating failures into the port's exceptions. Called within
    * {@link #inTransaction}, the callback receives the transaction's handle.
    *
-   * <p>In a transaction, a statement that SQLite refused at once because the transaction had read
-   * and another connection held the write lock runs again for up to {@link #MOMENTARY_LOCK}: SQLite
-   * does not wait in that case, yet the holder is sometimes no writer at all: with every writer of
-   * other processes kept out by {@code FILE_LOCK}, four processes still met a few such refusals,
-   * most likely from readers, which take the lock for a moment when they catch the WAL index
-   * mid-update. When a writer holds it and commits, the next attempt fails with {@code
-   * SQLITE_BUSY_SNAPSHOT} at once.
-   *
    * @param callback the work, one statement within a transaction
    * @param <R> the result type
    * @return the callback's result
@@ -252,20 +235,11 @@ public final class SqliteDatabase extends Database {
   @Override
   protected <R> R onHandle(HandleCallback<R, RuntimeException> callback) {
     long start = System.nanoTime();
-    for (int attempt = 0; ; attempt++) {
-      try {
-        return jdbi.withHandle(callback);
-      } catch (RuntimeException failure) {
-        long elapsed = System.nanoTime() - start;
-        // The state is read only here, off the path of every statement that succeeds.
-        if (!inOpenTransaction()
-            || !SqlErrors.isRefusedUpgrade(failure)
-            || elapsed >= MOMENTARY_LOCK.toNanos()
-            || Thread.currentThread().isInterrupted()) {
-          throw SqlErrors.translate(failure, path, lockTimeout, Duration.ofNanos(elapsed));
-        }
-        LockSupport.parkNanos(Backoff.pauseNanos(attempt));
-      }
+    try {
+      return jdbi.withHandle(callback);
+    } catch (RuntimeException failure) {
+      throw SqlErrors.translate(
+          failure, path, lockTimeout, Duration.ofNanos(System.nanoTime() - start));
     }
   }
 

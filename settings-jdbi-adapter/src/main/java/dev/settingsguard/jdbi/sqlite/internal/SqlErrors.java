@@ -90,20 +90,6 @@ public final class SqlErrors {
   }
 
   /**
-   * @param failure what a statement threw, untranslated
-   * @return whether SQLite refused it at once with plain {@code SQLITE_BUSY}: in a transaction that
-   *     has read, another connection held the write lock (not {@code SQLITE_BUSY_SNAPSHOT}, which
-   *     says a writer committed meanwhile)
-   */
-  public static boolean isRefusedUpgrade(Throwable failure) {
-    if (failure instanceof SettingsException) {
-      return false;
-    }
-    SQLiteException sqlite = findSqliteCause(failure);
-    return sqlite != null && sqlite.getResultCode() == SQLiteErrorCode.SQLITE_BUSY;
-  }
-
-  /**
    * @param undoFailure what a {@code ROLLBACK} or {@code ROLLBACK TO} threw
    * @return whether it failed because SQLite had already rolled the whole transaction back itself,
    *     as it does after some errors (a full disk, a trigger's {@code RAISE(ROLLBACK, …)}); the
