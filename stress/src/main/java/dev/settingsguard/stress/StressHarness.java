@@ -8,6 +8,7 @@ import dev.settingsguard.stress.internal.ChildWorker;
 import dev.settingsguard.stress.internal.ConsoleReport;
 import dev.settingsguard.stress.internal.Contender;
 import dev.settingsguard.stress.internal.DatabaseHost;
+import dev.settingsguard.stress.internal.FeedProbe;
 import dev.settingsguard.stress.internal.HtmlReport;
 import dev.settingsguard.stress.internal.LoadResult;
 import dev.settingsguard.stress.internal.ReadProbe;
@@ -50,7 +51,7 @@ import picocli.CommandLine.Spec;
     description =
         "Measures each concurrency strategy of settings-guard under threads and processes,"
             + " beside a raw-JDBC baseline, and watches the single-active-provider invariant.",
-    subcommands = StressHarness.Worker.class)
+    subcommands = {StressHarness.Worker.class, StressHarness.FeedWriter.class})
 public final class StressHarness implements Callable<Integer> {
 
   private static final Logger LOG = LoggerFactory.getLogger(StressHarness.class);
@@ -140,6 +141,23 @@ public final class StressHarness implements Callable<Integer> {
   private int probeReads;
 
   @Option(
+      names = "--feed-writes",
+      defaultValue = "500",
+      description =
+          "Writes of another process whose delivery the feed probe times, one per 20 ms; 0 skips"
+              + " the feed probe. Default: ${DEFAULT-VALUE}.")
+  private int feedWrites;
+
+  @Option(
+      names = "--feed-cost-window",
+      defaultValue = "3s",
+      converter = DurationConverter.class,
+      description =
+          "How long each of the feed probe's ACTIVATE runs, with and without a watch, is measured."
+              + " Default: ${DEFAULT-VALUE}.")
+  private Duration feedCostWindow;
+
+  @Option(
       names = "--report",
       defaultValue = "stress-report.html",
       description = "Where to write the HTML report. Default: ${DEFAULT-VALUE}.")
@@ -164,7 +182,9 @@ public final class StressHarness implements Callable<Integer> {
             synchronous == null ? Synchronous.NORMAL : synchronous,
             lockTimeout,
             probeHold,
-            probeReads);
+            probeReads,
+            feedWrites,
+            feedCostWindow);
     Instant started = Instant.now();
     long startNanos = System.nanoTime();
     System.err.printf(
@@ -177,6 +197,7 @@ public final class StressHarness implements Callable<Integer> {
         StressRun.estimate(plan).toSeconds());
     List<CellResult> results;
     ReadProbe.Result probe;
+    FeedProbe.Result feed;
     String database;
     try (DatabaseHost host =
             backend == Backend.POSTGRES
@@ -189,13 +210,14 @@ public final class StressHarness implements Callable<Integer> {
       Progress progress = new Progress(plan);
       results = run.measure(progress::cellDone);
       probe = run.probe();
+      feed = run.feed();
     }
     StressReport stressReport =
         new StressReport(
             plan,
             results,
             probe,
-            Targets.evaluate(plan, results, probe),
+            Targets.evaluate(plan, results, probe, feed),
             StressReport.describeHost(),
             database,
             started,
@@ -233,6 +255,10 @@ public final class StressHarness implements Callable<Integer> {
     if (lockTimeout.isZero() || lockTimeout.isNegative() || probeHold.isNegative()) {
       throw new ParameterException(
           spec.commandLine(), "--lock-timeout must be positive and --probe-hold not negative");
+    }
+    if (feedWrites < 0 || feedCostWindow.isZero() || feedCostWindow.isNegative()) {
+      throw new ParameterException(
+          spec.commandLine(), "--feed-writes must not be negative, --feed-cost-window positive");
     }
     if (probeReads < 1) {
       throw new ParameterException(spec.commandLine(), "--probe-reads must be positive");
@@ -282,6 +308,16 @@ public final class StressHarness implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
       ChildWorker.serve(System.in, System.out);
+      return 0;
+    }
+  }
+
+  /** The feed probe's writer process; started by the harness, not by hand. */
+  @Command(name = StressRun.FEED_WRITER_COMMAND, hidden = true)
+  static final class FeedWriter implements Callable<Integer> {
+    @Override
+    public Integer call() throws Exception {
+      FeedProbe.writeAsChild(System.in, System.out);
       return 0;
     }
   }

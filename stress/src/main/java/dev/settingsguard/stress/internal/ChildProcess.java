@@ -43,13 +43,24 @@ public final class ChildProcess implements AutoCloseable {
    * @throws IOException if the JVM cannot be started
    */
   public static ChildProcess launch(String mainClass, List<String> arguments) throws IOException {
+    Process process =
+        new ProcessBuilder(command(mainClass, arguments))
+            .redirectError(ProcessBuilder.Redirect.INHERIT)
+            .start();
+    return new ChildProcess(process);
+  }
+
+  /**
+   * @param mainClass a class of this JVM's class path
+   * @param arguments its arguments
+   * @return the command that runs it in a new JVM of the same Java
+   */
+  static List<String> command(String mainClass, List<String> arguments) {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     List<String> command =
         new ArrayList<>(List.of(java, "-cp", System.getProperty("java.class.path"), mainClass));
     command.addAll(arguments);
-    Process process =
-        new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
-    return new ChildProcess(process);
+    return command;
   }
 
   private void readAnswers() {

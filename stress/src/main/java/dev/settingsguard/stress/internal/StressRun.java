@@ -23,6 +23,9 @@ public final class StressRun implements AutoCloseable {
   /** Between telling prepared children the start time and that time: a line on a pipe. */
   private static final Duration START_LEAD = Duration.ofMillis(50);
 
+  /** The harness's hidden command that runs {@link FeedProbe#writeAsChild}. */
+  public static final String FEED_WRITER_COMMAND = "feed-writer";
+
   /** Seeding, watcher start and stop, per cell: measured, for the estimate only. */
   private static final Duration CELL_OVERHEAD = Duration.ofMillis(200);
 
@@ -68,6 +71,8 @@ public final class StressRun implements AutoCloseable {
    * @param lockTimeout the bound on each wait for a lock
    * @param probeHold how long the read probe holds the write lock; zero skips the probe
    * @param probeReads how many reads the probe times
+   * @param feedWrites how many timed writes the feed probe makes; zero skips it
+   * @param feedCostWindow how long each run of the feed probe's cost measurement is measured
    */
   public record Plan(
       Backend backend,
@@ -77,7 +82,9 @@ public final class StressRun implements AutoCloseable {
       Synchronous synchronous,
       Duration lockTimeout,
       Duration probeHold,
-      int probeReads) {}
+      int probeReads,
+      int feedWrites,
+      Duration feedCostWindow) {}
 
   private final Plan plan;
   private final String childMainClass;
@@ -130,14 +137,21 @@ public final class StressRun implements AutoCloseable {
   /**
    * @param plan what is being run
    * @param cellsLeft how many of its cells are still to be measured
-   * @return roughly how long they and the read probe take
+   * @return roughly how long they and the probes take
    */
   public static Duration estimateLeft(Plan plan, int cellsLeft) {
+    Duration feed =
+        plan.feedWrites() == 0
+            ? Duration.ZERO
+            : CHILD_STARTUP
+                .plus(FeedProbe.WRITE_INTERVAL.multipliedBy(plan.feedWrites()))
+                .plus(plan.feedCostWindow().plusSeconds(1).multipliedBy(4));
     return plan.warmup()
         .plus(plan.duration())
         .plus(CELL_OVERHEAD)
         .multipliedBy(cellsLeft)
-        .plus(plan.probeHold());
+        .plus(plan.probeHold())
+        .plus(feed);
   }
 
   /**
@@ -242,6 +256,25 @@ public final class StressRun implements AutoCloseable {
       return null;
     }
     return ReadProbe.run(host, plan.synchronous(), plan.probeHold(), plan.probeReads());
+  }
+
+  /**
+   * @return the feed probe's result, or {@code null} when the plan skips it
+   * @throws IOException if its writer process cannot be started
+   * @throws InterruptedException if interrupted
+   */
+  public FeedProbe.Result feed() throws IOException, InterruptedException {
+    if (plan.feedWrites() == 0) {
+      return null;
+    }
+    return FeedProbe.run(
+        host,
+        plan.synchronous(),
+        plan.lockTimeout(),
+        plan.feedWrites(),
+        plan.feedCostWindow(),
+        childMainClass,
+        List.of(FEED_WRITER_COMMAND));
   }
 
   private CellResult measure(Cell cell, StressDatabase database) throws InterruptedException {

@@ -40,10 +40,14 @@ public final class Targets {
    * @param plan what was run: the backend and the durability decide which targets apply
    * @param results every measured cell
    * @param probe the read probe's result, or {@code null} if it did not run
+   * @param feed the feed probe's result, or {@code null} if it did not run
    * @return the targets, in the order they are specified
    */
   public static List<Check> evaluate(
-      StressRun.Plan plan, List<CellResult> results, ReadProbe.Result probe) {
+      StressRun.Plan plan,
+      List<CellResult> results,
+      ReadProbe.Result probe,
+      FeedProbe.Result feed) {
     Cells cells = new Cells(results);
     List<Check> checks = new ArrayList<>();
     checks.add(cells.ratio("ACTIVATE 1 thread: DEFAULT >= 0.8 x RAW_JDBC", 1, 1, 0.8));
@@ -59,12 +63,47 @@ public final class Targets {
                   "ACTIVATE 16 threads: DEFAULT >= 5 x RAW_JDBC (--sync FULL)",
                   "runs with --sync FULL"));
       checks.add(readsDuringWriteLock(probe, "another connection holds the write lock"));
+      checks.add(feedDelay(feed, 50));
     } else {
       checks.add(postgresThreads(cells));
       checks.add(postgresMachines(cells));
       checks.add(readsDuringWriteLock(probe, "another session holds the advisory lock"));
+      checks.add(feedDelay(feed, 20));
     }
+    checks.add(feedCost(feed));
     return checks;
+  }
+
+  private static Check feedDelay(FeedProbe.Result feed, double p99Millis) {
+    String name =
+        "Change feed: another process's commit delivered here, p99 <= " + (int) p99Millis + " ms";
+    if (feed == null) {
+      return Check.notRun(name, "--feed-writes 0");
+    }
+    LatencyHistogram delays = feed.delays();
+    double p99 = delays.percentileNanos(99) / MS;
+    return Check.of(
+        name,
+        format(
+            "%d writes, p50 %.1f ms, p99 %.1f ms, max %.1f ms",
+            feed.written(), delays.percentileNanos(50) / MS, p99, delays.maxNanos() / MS),
+        p99 <= p99Millis);
+  }
+
+  private static Check feedCost(FeedProbe.Result feed) {
+    String name = "ACTIVATE DEFAULT 16 threads with a watch open: >= 0.9 x without";
+    if (feed == null) {
+      return Check.notRun(name, "--feed-writes 0");
+    }
+    double ratio = feed.costRatio();
+    return Check.of(
+        name,
+        format(
+            "%.2f (%s vs %s ops/s)",
+            ratio,
+            feed.withWatch().stream().map(rate -> format("%,.0f", rate)).toList(),
+            feed.withoutWatch().stream().map(rate -> format("%,.0f", rate)).toList()),
+        ratio >= 0.9);
   }
 
   private static Check threadScaling(Cells cells, Workload workload) {

@@ -5,6 +5,7 @@ import dev.settingsguard.jdbi.ChangeSignal;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.concurrent.TimeUnit;
 import org.postgresql.PGConnection;
 import org.postgresql.PGNotification;
 
@@ -22,14 +23,27 @@ public final class NotificationSignal implements ChangeSignal {
    */
   public static final String CHANNEL = "settings_guard";
 
+  /**
+   * How often the connection is checked with a query: a peer that vanished without closing the
+   * connection sends no notification and no error, and waiting for notifications does not notice.
+   */
+  static final long CHECK_EVERY_NANOS = TimeUnit.SECONDS.toNanos(10);
+
+  /** The bound on the check's answer, and on any other wait for this connection's server. */
+  static final int NETWORK_TIMEOUT_MILLIS = 10_000;
+
   private final String database;
   private final Connection connection;
   private final PGConnection notifications;
+  private final int networkTimeoutBefore;
+  private long checkedAt = System.nanoTime();
 
   private NotificationSignal(String database, Connection connection) throws SQLException {
     this.database = database;
     this.connection = connection;
     this.notifications = connection.unwrap(PGConnection.class);
+    this.networkTimeoutBefore = connection.getNetworkTimeout();
+    connection.setNetworkTimeout(Runnable::run, NETWORK_TIMEOUT_MILLIS);
     try (Statement listen = connection.createStatement()) {
       listen.execute("LISTEN " + CHANNEL);
     }
@@ -54,6 +68,12 @@ public final class NotificationSignal implements ChangeSignal {
   @Override
   public boolean await() {
     try {
+      if (System.nanoTime() - checkedAt > CHECK_EVERY_NANOS) {
+        try (Statement check = connection.createStatement()) {
+          check.execute("SELECT 1");
+        }
+        checkedAt = System.nanoTime();
+      }
       PGNotification[] received = notifications.getNotifications((int) MAX_WAIT_MILLIS);
       return received != null && received.length > 0;
     } catch (SQLException failure) {
@@ -66,12 +86,16 @@ public final class NotificationSignal implements ChangeSignal {
     }
   }
 
-  /** Stops listening, so that a pool that takes the connection back hands out a quiet one. */
+  /**
+   * Stops listening and restores the network timeout, so that a pool that takes the connection back
+   * hands out one as it was.
+   */
   @Override
   public void close() {
     try (connection;
         Statement unlisten = connection.createStatement()) {
       unlisten.execute("UNLISTEN *");
+      connection.setNetworkTimeout(Runnable::run, networkTimeoutBefore);
     } catch (SQLException ignored) {
       // A broken connection listens to nothing; the pool discards it.
     }
