@@ -27,19 +27,19 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A watcher in one JVM and four writer JVMs of two threads each, as separate processes on SQLite
- * and as separate machines on PostgreSQL: the watcher is given every change of every writer once,
- * in revision order, exactly as the database's log holds them. On PostgreSQL the server also
- * restarts and the watcher's {@code LISTEN} session is terminated while the writers write: the feed
- * reconnects and catches up from the log, so nothing is lost or doubled. The server is this class's
- * own, since it restarts.
+ * A watcher in one JVM and four writer JVMs of two threads each (about 10 s of writing), as
+ * separate processes on SQLite and as separate machines on PostgreSQL: the watcher is given every
+ * change of every writer once, in revision order, exactly as the database's log holds them. On
+ * PostgreSQL the server also restarts and the watcher's {@code LISTEN} session is terminated while
+ * the writers write: the feed listens again and catches up from the log, so nothing is lost or
+ * doubled. The server is this class's own, since it restarts.
  */
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
 class ChangeFeedAcrossProcessesTest {
 
   private static final int WRITERS = 4;
   private static final String THREADS_PER_WRITER = "2";
-  private static final String OPERATIONS_PER_THREAD = "400";
+  private static final String OPERATIONS_PER_THREAD = "600";
   private static final Duration CHILD_TIMEOUT = Duration.ofSeconds(120);
 
   private static PostgresServer server;
@@ -72,10 +72,18 @@ class ChangeFeedAcrossProcessesTest {
           assertThat(terminateListeners(db)).as("LISTEN sessions terminated").isPositive();
           TimeUnit.MILLISECONDS.sleep(1_500);
           server.restart("fast");
-        });
+        },
+        // The log would deliver every change without the signal too, a read a second: the feed
+        // must have listened again, not only caught up.
+        () -> assertThat(awaitListeners(db)).as("LISTEN sessions after the faults").isPositive());
   }
 
   private void assertWatcherSeesTheLog(TestDatabase db, Fault fault) throws Exception {
+    assertWatcherSeesTheLog(db, fault, () -> {});
+  }
+
+  private void assertWatcherSeesTheLog(TestDatabase db, Fault fault, Fault afterWriting)
+      throws Exception {
     TestStores.seedProviders(db, 3);
     List<ChildProcess> children = new ArrayList<>();
     try {
@@ -105,6 +113,7 @@ class ChangeFeedAcrossProcessesTest {
         results.add(writer.awaitLine("RESULT", CHILD_TIMEOUT));
       }
       long writingMillis = (System.nanoTime() - start) / 1_000_000;
+      afterWriting.inject();
 
       long end;
       try (SettingsStore store = TestStores.open(Chain.DEFAULT, db)) {
@@ -147,6 +156,24 @@ class ChangeFeedAcrossProcessesTest {
                     + " AND pid <> pg_backend_pid()")) {
       terminated.next();
       return terminated.getInt(1);
+    }
+  }
+
+  private static int awaitListeners(TestDatabase db) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (true) {
+      try (Connection admin = db.connect();
+          Statement sql = admin.createStatement();
+          ResultSet listening =
+              sql.executeQuery(
+                  "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                      + " AND query LIKE 'LISTEN %' AND pid <> pg_backend_pid()")) {
+        listening.next();
+        if (listening.getInt(1) > 0 || System.nanoTime() - deadline > 0) {
+          return listening.getInt(1);
+        }
+      }
+      TimeUnit.MILLISECONDS.sleep(50);
     }
   }
 

@@ -43,6 +43,14 @@ public final class ChangeFeed implements AutoCloseable {
   /** How often the log is read when no signal came, in case one was missed. */
   static final Duration FALLBACK_READ = Duration.ofSeconds(1);
 
+  /**
+   * The least time between two reads of the log: however fast writers commit, a watch reads at most
+   * 200 times a second, each read delivering what committed since the last. Without it, on
+   * PostgreSQL, where each commit wakes the feed at once, 16 writer threads lost 15 % of their rate
+   * to a watch reading after nearly every commit.
+   */
+  static final Duration READ_GAP = Duration.ofMillis(5);
+
   /** How long closing waits for a listener that is running, or for the thread to end. */
   static final Duration CLOSE_WAIT = Duration.ofSeconds(5);
 
@@ -140,6 +148,7 @@ public final class ChangeFeed implements AutoCloseable {
     ChangeSignal signal = null;
     long nextRead = System.nanoTime();
     long reopenAt = nextRead;
+    long earliestRead = nextRead;
     int signalFailures = 0;
     int readFailures = 0;
     try {
@@ -164,12 +173,20 @@ public final class ChangeFeed implements AutoCloseable {
             reopenAt = System.nanoTime() + retryPauseNanos(signalFailures);
           }
         }
-        if (readRequested.getAndSet(false) || System.nanoTime() - nextRead >= 0) {
-          nextRead = System.nanoTime() + FALLBACK_READ.toNanos();
+        long now = System.nanoTime();
+        boolean requested = readRequested.get();
+        if ((requested && now - earliestRead >= 0) || now - nextRead >= 0) {
+          readRequested.set(false);
+          earliestRead = now + READ_GAP.toNanos();
+          nextRead = now + FALLBACK_READ.toNanos();
           readFailures = deliverAll(readFailures);
           if (readFailures > 0) {
             nextRead = System.nanoTime() + retryPauseNanos(readFailures);
           }
+        } else if (requested) {
+          // Read a moment ago: let the commits of the next few milliseconds gather first.
+          LockSupport.parkNanos(earliestRead - now);
+          continue;
         }
         if (signal == null) {
           LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(ChangeSignal.MAX_WAIT_MILLIS));
