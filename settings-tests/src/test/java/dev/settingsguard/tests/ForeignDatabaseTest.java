@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 import dev.settingsguard.core.AiProvider;
 import dev.settingsguard.core.SettingsStorageException;
 import dev.settingsguard.core.SettingsStore;
+import dev.settingsguard.locking.SettingsStores;
 import dev.settingsguard.tests.support.Chain;
 import dev.settingsguard.tests.support.Invariant;
 import dev.settingsguard.tests.support.TestDatabase;
@@ -135,6 +136,23 @@ class ForeignDatabaseTest {
     TestStores.seedProviders(db, 2);
     try (SettingsStore store = TestStores.open(Chain.DEFAULT, db)) {
       sql(db, "DROP INDEX ai_providers_single_active", "UPDATE ai_providers SET is_active = 1");
+
+      assertThatThrownBy(store::getActiveProvider)
+          .isInstanceOf(SettingsStorageException.class)
+          .hasMessageContaining("2 active providers");
+    }
+  }
+
+  @Test
+  void aCachedStoreThatFindsTwoActiveProvidersSaysSoToo() throws Exception {
+    Path db = dir.resolve("s.db");
+    TestStores.seedProviders(db, 2);
+    try (SettingsStore store =
+        SettingsStores.open(
+            TestDatabase.sqlite(db).builder(Chain.DEFAULT).cachedReads(true).build())) {
+      sql(db, "DROP INDEX ai_providers_single_active", "UPDATE ai_providers SET is_active = 1");
+      // A write through the store makes its next read load the file again.
+      store.setSetting("k", "v");
 
       assertThatThrownBy(store::getActiveProvider)
           .isInstanceOf(SettingsStorageException.class)

@@ -67,8 +67,11 @@ public final class StressHarness implements Callable<Integer> {
 
   @Option(
       names = "--postgres-url",
+      defaultValue = "${env:SETTINGS_STRESS_POSTGRES_URL}",
       description =
-          "JDBC URL of a database in which the run may create schemas. Default: a throwaway local"
+          "JDBC URL of a database in which the run may create schemas; a URL with a password is"
+              + " better given in the environment variable SETTINGS_STRESS_POSTGRES_URL, which"
+              + " other users cannot read as they can a command line. Default: a throwaway local"
               + " server, started from this machine's PostgreSQL binaries and stopped at the end.")
   private String postgresUrl;
 
@@ -241,7 +244,9 @@ public final class StressHarness implements Callable<Integer> {
       throw new ParameterException(
           spec.commandLine(), "--sync is SQLite's; PostgreSQL follows its synchronous_commit");
     }
-    if (backend == Backend.SQLITE && postgresUrl != null) {
+    // Only when given on the command line: the environment variable may serve other runs.
+    if (backend == Backend.SQLITE
+        && spec.commandLine().getParseResult().hasMatchedOption("--postgres-url")) {
       throw new ParameterException(spec.commandLine(), "--postgres-url needs --backend postgres");
     }
     if (threads.stream().anyMatch(t -> t < 1) || processes.stream().anyMatch(p -> p < 1)) {

@@ -4,19 +4,21 @@ import dev.settingsguard.core.AiProvider;
 import dev.settingsguard.core.ApiKey;
 import dev.settingsguard.core.Setting;
 import dev.settingsguard.core.SettingsChange;
+import dev.settingsguard.core.SettingsException;
 import dev.settingsguard.core.SettingsListener;
+import dev.settingsguard.core.SettingsStorageException;
 import dev.settingsguard.core.SettingsStore;
 import dev.settingsguard.core.SettingsWatch;
-import java.util.Collections;
 import java.util.List;
 import java.util.Map;
-import java.util.NavigableMap;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Serves reads from an in-memory snapshot of every setting and provider, which the store's own
@@ -26,22 +28,34 @@ import java.util.function.Supplier;
  * if no write operation committed between (every committed write takes a revision, and revisions
  * commit in order), so it shows the invariant as one instant of the database did. The store reads
  * its own writes at once: a read after a write through this store has returned loads a new snapshot
- * first. Other writers' changes arrive with the feed: on the feed's thread, each change of a
- * revision the snapshot does not hold loads a new one.
+ * first. Other writers' changes arrive with the feed: each change raises the revision the snapshot
+ * must hold, and the feed's thread loads a new one. A listener of {@link #watch} is told of a
+ * change only after that, so what it reads through this store holds the change.
  *
  * <p>Under writes so frequent that {@link #CONSISTENT_ATTEMPTS} loads in a row meet a commit, a
- * read goes to the database instead, which is what an uncached store does.
+ * read goes to the database instead, which is what an uncached store does; the next read tries a
+ * load again. The snapshot is never older than the feed's last delivered change.
+ *
+ * <p>Reads answer as the database would: lists in the database's order, and a database with two
+ * active providers (another client dropped the index) gets the uncached store's error.
  */
 public final class CachedReadsStore implements SettingsStore {
 
   /** Loads tried before a read gives up on the snapshot and goes to the database. */
   static final int CONSISTENT_ATTEMPTS = 5;
 
+  private static final Logger LOG = LoggerFactory.getLogger(CachedReadsStore.class);
+
   private final SettingsStore delegate;
   private final SettingsWatch watch;
 
   /** Write operations of this store that have returned, or thrown: either may have committed. */
   private final AtomicLong writesDone = new AtomicLong();
+
+  /** The newest revision the feed has delivered: a snapshot older than this is not served. */
+  private final AtomicLong revisionSeen = new AtomicLong();
+
+  private volatile boolean closed;
 
   /** Held while a snapshot loads, so that loads do not pile up. */
   private final ReentrantLock loading = new ReentrantLock();
@@ -59,6 +73,7 @@ public final class CachedReadsStore implements SettingsStore {
     Snapshot first = load(0);
     this.snapshot = first;
     long after = first == null ? delegate.currentRevision() : first.revision();
+    this.revisionSeen.set(after);
     this.watch = delegate.watch(after, new Refresher());
   }
 
@@ -115,21 +130,21 @@ public final class CachedReadsStore implements SettingsStore {
     Snapshot current = current();
     return current == null
         ? delegate.getSetting(key)
-        : Optional.ofNullable(current.settings().get(key));
+        : Optional.ofNullable(current.settingsByKey().get(key));
   }
 
   @Override
   public List<Setting> listSettings() {
     Snapshot current = current();
-    return current == null ? delegate.listSettings() : List.copyOf(current.settings().values());
+    return current == null ? delegate.listSettings() : current.settings();
   }
 
   @Override
   public Optional<AiProvider> getActiveProvider() {
     Snapshot current = current();
-    return current == null
+    return current == null || current.active() == null
         ? delegate.getActiveProvider()
-        : current.providers().values().stream().filter(AiProvider::active).findFirst();
+        : current.active();
   }
 
   @Override
@@ -137,13 +152,13 @@ public final class CachedReadsStore implements SettingsStore {
     Snapshot current = current();
     return current == null
         ? delegate.getAiProvider(id)
-        : Optional.ofNullable(current.providers().get(id));
+        : Optional.ofNullable(current.providersById().get(id));
   }
 
   @Override
   public List<AiProvider> listAiProviders() {
     Snapshot current = current();
-    return current == null ? delegate.listAiProviders() : List.copyOf(current.providers().values());
+    return current == null ? delegate.listAiProviders() : current.providers();
   }
 
   /** From the database: the snapshot may be a feed's delay behind other writers. */
@@ -152,14 +167,31 @@ public final class CachedReadsStore implements SettingsStore {
     return delegate.currentRevision();
   }
 
+  /** The chain's watch, whose listener is told of a change once this store's reads hold it. */
   @Override
   public SettingsWatch watch(long afterRevision, SettingsListener listener) {
-    return delegate.watch(afterRevision, listener);
+    Objects.requireNonNull(listener, "listener");
+    return delegate.watch(
+        afterRevision,
+        new SettingsListener() {
+          @Override
+          public void onChange(SettingsChange change) {
+            refreshTo(change.revision());
+            listener.onChange(change);
+          }
+
+          @Override
+          public void onReset(long currentRevision) {
+            refreshTo(currentRevision);
+            listener.onReset(currentRevision);
+          }
+        });
   }
 
-  /** Stops refreshing, then closes the chain. */
+  /** Stops refreshing, then closes the chain; reads then throw as the chain's do. */
   @Override
   public void close() {
+    closed = true;
     try {
       watch.close();
     } finally {
@@ -186,15 +218,18 @@ public final class CachedReadsStore implements SettingsStore {
    *     none could be loaded consistently
    */
   private Snapshot current() {
+    if (closed) {
+      throw new SettingsStorageException("Settings store " + delegate + " is closed", null);
+    }
     Snapshot current = snapshot;
     long writes = writesDone.get();
-    if (current != null && current.writesSeen() >= writes) {
+    if (holds(current, writes)) {
       return current;
     }
     loading.lock();
     try {
       current = snapshot;
-      if (current != null && current.writesSeen() >= writes) {
+      if (holds(current, writes)) {
         return current;
       }
       Snapshot loaded = load(writes);
@@ -204,6 +239,30 @@ public final class CachedReadsStore implements SettingsStore {
       return loaded;
     } finally {
       loading.unlock();
+    }
+  }
+
+  private boolean holds(Snapshot current, long writes) {
+    return current != null
+        && current.writesSeen() >= writes
+        && current.revision() >= revisionSeen.get();
+  }
+
+  /**
+   * Makes the snapshot hold {@code revision} before the next read is served from it, and loads it
+   * now, on the feed's thread, so that the next read finds it done. A load that fails, or meets a
+   * commit at every attempt, leaves that to the next read.
+   */
+  private void refreshTo(long revision) {
+    revisionSeen.accumulateAndGet(revision, Math::max);
+    if (closed) {
+      return;
+    }
+    try {
+      current();
+    } catch (SettingsException e) {
+      LOG.debug(
+          "Settings store {}: loading revision {} is left to the next read", delegate, revision, e);
     }
   }
 
@@ -220,21 +279,13 @@ public final class CachedReadsStore implements SettingsStore {
       List<AiProvider> providers = delegate.listAiProviders();
       List<Setting> settings = delegate.listSettings();
       if (delegate.currentRevision() == before) {
-        NavigableMap<Long, AiProvider> byId = new TreeMap<>();
-        providers.forEach(provider -> byId.put(provider.id(), provider));
-        NavigableMap<String, Setting> byKey = new TreeMap<>();
-        settings.forEach(setting -> byKey.put(setting.key(), setting));
-        return new Snapshot(
-            before,
-            writes,
-            Collections.unmodifiableNavigableMap(byKey),
-            Collections.unmodifiableNavigableMap(byId));
+        return new Snapshot(before, writes, List.copyOf(settings), List.copyOf(providers));
       }
     }
     return null;
   }
 
-  /** Loads a new snapshot, on the feed's thread, when a change is newer than the snapshot. */
+  /** Keeps the snapshot current as the feed delivers changes. */
   private final class Refresher implements SettingsListener {
     @Override
     public void onChange(SettingsChange change) {
@@ -245,27 +296,6 @@ public final class CachedReadsStore implements SettingsStore {
     public void onReset(long currentRevision) {
       refreshTo(currentRevision);
     }
-
-    private void refreshTo(long revision) {
-      Snapshot current = snapshot;
-      if (current != null && current.revision() >= revision) {
-        return;
-      }
-      loading.lock();
-      try {
-        current = snapshot;
-        if (current != null && current.revision() >= revision) {
-          return;
-        }
-        Snapshot loaded = load(writesDone.get());
-        // A load that met commits all the time leaves the old snapshot; the next change retries.
-        if (loaded != null) {
-          snapshot = loaded;
-        }
-      } finally {
-        loading.unlock();
-      }
-    }
   }
 
   /**
@@ -273,12 +303,35 @@ public final class CachedReadsStore implements SettingsStore {
    *
    * @param revision the revision it shows
    * @param writesSeen how many of this store's writes had returned before it was read
-   * @param settings every setting by key
-   * @param providers every provider by id
+   * @param settings every setting, in the database's order
+   * @param providers every provider, in the database's order
+   * @param settingsByKey the settings by key
+   * @param providersById the providers by id
+   * @param active the active provider, or {@code null} when the database holds two or more
    */
   private record Snapshot(
       long revision,
       long writesSeen,
-      NavigableMap<String, Setting> settings,
-      NavigableMap<Long, AiProvider> providers) {}
+      List<Setting> settings,
+      List<AiProvider> providers,
+      Map<String, Setting> settingsByKey,
+      Map<Long, AiProvider> providersById,
+      Optional<AiProvider> active) {
+
+    Snapshot(long revision, long writesSeen, List<Setting> settings, List<AiProvider> providers) {
+      this(
+          revision,
+          writesSeen,
+          settings,
+          providers,
+          settings.stream().collect(Collectors.toUnmodifiableMap(Setting::key, s -> s)),
+          providers.stream().collect(Collectors.toUnmodifiableMap(AiProvider::id, p -> p)),
+          onlyActive(providers));
+    }
+
+    private static Optional<AiProvider> onlyActive(List<AiProvider> providers) {
+      List<AiProvider> active = providers.stream().filter(AiProvider::active).limit(2).toList();
+      return active.size() > 1 ? null : active.stream().findFirst();
+    }
+  }
 }

@@ -37,9 +37,10 @@ public final class ChildProcess implements AutoCloseable {
   /**
    * Starts a child JVM with this JVM's java binary and class path.
    *
-   * @param mainClass the class whose {@code main} runs {@link ChildWorker#serve}
+   * @param mainClass the class whose {@code main} runs {@link ChildWorker#serve}, or another
+   *     protocol of lines on stdin and stdout such as {@link FeedProbe#writeAsChild}
    * @param arguments its arguments
-   * @return the child, not yet ready: call {@link #awaitReady}
+   * @return the child; a {@link ChildWorker} one is not yet ready: call {@link #awaitReady}
    * @throws IOException if the JVM cannot be started
    */
   public static ChildProcess launch(String mainClass, List<String> arguments) throws IOException {
@@ -55,7 +56,7 @@ public final class ChildProcess implements AutoCloseable {
    * @param arguments its arguments
    * @return the command that runs it in a new JVM of the same Java
    */
-  static List<String> command(String mainClass, List<String> arguments) {
+  private static List<String> command(String mainClass, List<String> arguments) {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     List<String> command =
         new ArrayList<>(List.of(java, "-cp", System.getProperty("java.class.path"), mainClass));
@@ -92,7 +93,7 @@ public final class ChildProcess implements AutoCloseable {
    * @param request what the child runs
    */
   public void prepare(LoadRequest request) {
-    requests.println(request.toLine());
+    send(request.toLine());
   }
 
   /**
@@ -107,7 +108,7 @@ public final class ChildProcess implements AutoCloseable {
    * @param epochMillis when the prepared run starts, on the wall clock all processes share
    */
   public void start(long epochMillis) {
-    requests.println(ChildWorker.START + epochMillis);
+    send(ChildWorker.START + epochMillis);
   }
 
   /**
@@ -123,7 +124,22 @@ public final class ChildProcess implements AutoCloseable {
     return LoadResult.fromLine(line.substring(ChildWorker.RESULT.length()));
   }
 
-  private void expect(String expected, Duration timeout) throws InterruptedException {
+  /**
+   * Sends one line of the child's own protocol.
+   *
+   * @param line the line, without its end
+   */
+  public void send(String line) {
+    requests.println(line);
+  }
+
+  /**
+   * @param expected the answer the child gives when all went well
+   * @param timeout how long the child may take to give it
+   * @throws IllegalStateException if it answers anything else, exits or stays silent
+   * @throws InterruptedException if interrupted while waiting
+   */
+  public void expect(String expected, Duration timeout) throws InterruptedException {
     String line = answer(timeout);
     if (!line.equals(expected)) {
       throw new IllegalStateException(

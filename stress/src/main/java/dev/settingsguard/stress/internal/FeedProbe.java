@@ -9,9 +9,7 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
-import java.io.OutputStreamWriter;
 import java.io.PrintStream;
-import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -42,6 +40,7 @@ public final class FeedProbe {
   private static final String KEY_PREFIX = "feed.";
   private static final String DONE = "done";
   private static final int COST_THREADS = 16;
+  private static final Duration CHILD_MARGIN = Duration.ofMinutes(1);
 
   /**
    * What the probe measured.
@@ -140,15 +139,7 @@ public final class FeedProbe {
                     delivered.incrementAndGet();
                   }
                 })) {
-      Process writer =
-          new ProcessBuilder(ChildProcess.command(childMainClass, childArguments))
-              .redirectError(ProcessBuilder.Redirect.INHERIT)
-              .start();
-      try (Writer request =
-              new OutputStreamWriter(writer.getOutputStream(), StandardCharsets.UTF_8);
-          BufferedReader answer =
-              new BufferedReader(
-                  new InputStreamReader(writer.getInputStream(), StandardCharsets.UTF_8))) {
+      try (ChildProcess writer = ChildProcess.launch(childMainClass, childArguments)) {
         Map<String, String> fields = new LinkedHashMap<>();
         fields.put("backend", database.backend().name());
         // On stdin, not the command line, where a password in a URL would show to other users.
@@ -156,16 +147,9 @@ public final class FeedProbe {
         fields.put("synchronous", synchronous.name());
         fields.put("lockTimeoutMs", Long.toString(lockTimeout.toMillis()));
         fields.put("writes", Integer.toString(writes));
-        request.write(KeyValueLine.format(fields) + "\n");
-        request.flush();
-        String line = answer.readLine();
-        if (!DONE.equals(line)) {
-          throw new IllegalStateException("The feed probe's writer ended with: " + line);
-        }
-      } finally {
-        if (!writer.waitFor(10, TimeUnit.SECONDS)) {
-          writer.destroyForcibly();
-        }
+        writer.send(KeyValueLine.format(fields));
+        // The writes' pauses, and a minute for the JVM's start, the warm-up and the writes.
+        writer.expect(DONE, WRITE_INTERVAL.multipliedBy(writes).plus(CHILD_MARGIN));
       }
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
       while (delivered.get() < writes && System.nanoTime() - deadline < 0) {
