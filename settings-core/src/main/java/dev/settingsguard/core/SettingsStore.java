@@ -122,6 +122,20 @@ public interface SettingsStore extends AutoCloseable {
   boolean deleteAiProvider(long id);
 
   /**
+   * Rewrites every stored API key under the primary key of the store's secret keys, and encrypts
+   * any key still stored in clear; in one transaction, so a failure changes nothing. Values,
+   * revisions and the change feed do not change. Rotation: add a key to the keyset, give the new
+   * keyset to every process, make the new key primary there, call this once, then retire the old
+   * key.
+   *
+   * @return how many providers' keys were rewritten
+   * @throws SettingsStorageException naming the provider if a stored key does not decrypt with the
+   *     store's secret keys; nothing changes
+   * @throws IllegalStateException if the store has no secret keys
+   */
+  int reencryptSecrets();
+
+  /**
    * Reads the active provider.
    *
    * @return the active provider, empty only when no provider exists

@@ -276,6 +276,12 @@ public abstract class Database implements AutoCloseable {
   }
 
   /**
+   * Called after a transaction that rewrote API keys has committed: removes, where the backend can,
+   * the older copies of the rewritten rows that its files still hold. By default it does nothing.
+   */
+  protected void eraseOlderCopies() {}
+
+  /**
    * Opens what wakes the change feed when another connection commits, on a connection of its own.
    *
    * @return the signal

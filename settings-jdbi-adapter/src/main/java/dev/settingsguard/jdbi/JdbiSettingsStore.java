@@ -14,6 +14,7 @@ import dev.settingsguard.core.SettingsStore;
 import dev.settingsguard.core.SettingsWatch;
 import dev.settingsguard.jdbi.internal.ChangeFeed;
 import dev.settingsguard.jdbi.internal.ChangeLogPage;
+import java.security.GeneralSecurityException;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
@@ -29,6 +30,8 @@ import java.util.Set;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import org.jdbi.v3.core.statement.StatementContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The port over one {@link Database} of either backend; the SQL is the same on both. Each operation
@@ -49,6 +52,11 @@ import org.jdbi.v3.core.statement.StatementContext;
  * writers still interleave. A write that turns out to change nothing (deleting what is absent)
  * still takes a revision and logs nothing; a failed one, in a transaction, takes none. Every
  * {@value #TRIM_EVERY}th revision trims the log to the configured length.
+ *
+ * <p>With {@link SecretKeys}, API keys are stored encrypted: every write encrypts under the primary
+ * key for the provider's name, every read decrypts, and opening encrypts keys stored in clear
+ * before, in one transaction that takes a revision like a write. Without them, keys are stored as
+ * given; opening warns of keys in clear, and a read of an encrypted key fails.
  *
  * <p>Timestamps are stored as microseconds since the epoch. An update sets {@code updated_at} to
  * the later of now and one microsecond after its previous value, so it always moves forward.
@@ -78,8 +86,14 @@ public final class JdbiSettingsStore implements SettingsStore {
   /** Log rows per statement: 6 parameters each, far below SQLite's limit of 32,766. */
   private static final int LOG_ROWS_PER_STATEMENT = 500;
 
+  private static final Logger LOG = LoggerFactory.getLogger(JdbiSettingsStore.class);
+
   private final Database database;
   private final int changeLogLength;
+
+  /** {@code null}: keys are stored as given. */
+  private final SecretKeys secretKeys;
+
   private final ChangeFeed feed;
 
   /**
@@ -88,21 +102,47 @@ public final class JdbiSettingsStore implements SettingsStore {
    * @param database the database this store reads and writes; closed when the store is closed
    */
   public JdbiSettingsStore(Database database) {
-    this(database, DEFAULT_CHANGE_LOG_LENGTH);
+    this(database, DEFAULT_CHANGE_LOG_LENGTH, null);
   }
 
   /**
+   * Opens the store; with secret keys, encrypts the keys stored in clear first, and without, warns
+   * once if there are any.
+   *
    * @param database the database this store reads and writes; closed when the store is closed
    * @param changeLogLength how many revisions of changes the log keeps for watches that fall
    *     behind, at least 1; a watch further behind gets {@link SettingsListener#onReset}
+   * @param secretKeys the keys that encrypt API keys at rest, or {@code null} to store them as
+   *     given
+   * @throws SettingsStorageException naming the provider if a key stored in clear cannot be
+   *     encrypted; nothing changes
    */
-  public JdbiSettingsStore(Database database, int changeLogLength) {
+  public JdbiSettingsStore(Database database, int changeLogLength, SecretKeys secretKeys) {
     this.database = Objects.requireNonNull(database, "database");
     if (changeLogLength < 1) {
       throw new IllegalArgumentException("changeLogLength must be at least 1: " + changeLogLength);
     }
     this.changeLogLength = changeLogLength;
+    this.secretKeys = secretKeys;
     this.feed = new ChangeFeed(database.name(), database::openChangeSignal, this::readChanges);
+    long keysInClear = countKeysInClear();
+    if (keysInClear > 0 && secretKeys != null) {
+      // Several processes may open at once: the first to take the revision encrypts, the others
+      // then find nothing in clear.
+      database.inTransaction(
+          TransactionMode.EXCLUSIVE,
+          () -> {
+            nextRevision();
+            return rewriteKeys(true);
+          });
+      database.eraseOlderCopies();
+    } else if (keysInClear > 0) {
+      LOG.warn(
+          "Settings database {} stores {} API key(s) in clear: configure secret keys to encrypt"
+              + " them",
+          database.name(),
+          keysInClear);
+    }
   }
 
   /**
@@ -110,6 +150,13 @@ public final class JdbiSettingsStore implements SettingsStore {
    */
   public Database database() {
     return database;
+  }
+
+  /**
+   * @return whether API keys are stored encrypted
+   */
+  public boolean hasSecretKeys() {
+    return secretKeys != null;
   }
 
   @Override
@@ -257,7 +304,7 @@ public final class JdbiSettingsStore implements SettingsStore {
   @Override
   public AiProvider addAiProvider(String providerName, ApiKey apiKey, String model) {
     long now = nowMicros();
-    String secret = apiKey == null ? null : apiKey.reveal();
+    String secret = apiKey == null ? null : toStored(providerName, apiKey.reveal());
     long revision = nextRevision();
     deactivateAll(revision);
     Optional<AiProvider> updated =
@@ -277,7 +324,7 @@ public final class JdbiSettingsStore implements SettingsStore {
                             .bind("now", now)
                             .bind("revision", revision)
                             .bind("name", providerName)
-                            .map(JdbiSettingsStore::provider)
+                            .map(this::provider)
                             .findOne()));
     AiProvider stored =
         updated.orElseGet(
@@ -298,7 +345,7 @@ public final class JdbiSettingsStore implements SettingsStore {
                                     .bind("model", model)
                                     .bind("now", now)
                                     .bind("revision", revision)
-                                    .map(JdbiSettingsStore::provider)
+                                    .map(this::provider)
                                     .one())));
     logChanges(
         revision,
@@ -310,26 +357,27 @@ public final class JdbiSettingsStore implements SettingsStore {
   }
 
   /**
-   * Step 1: take the next revision. Step 2: read the provider's revision. Step 3: compare. Step 4:
-   * update key and model, returning the row. Step 5: log it.
+   * Step 1: take the next revision. Step 2: read the provider's revision and name. Step 3: compare.
+   * Step 4: update key (encrypted for that name) and model, returning the row. Step 5: log it.
    */
   @Override
   public AiProvider updateAiProvider(long id, long expectedRevision, ApiKey apiKey, String model) {
     long now = nowMicros();
-    String secret = apiKey == null ? null : apiKey.reveal();
     long revision = nextRevision();
-    long actual =
+    Map.Entry<Long, String> current =
         database
             .withHandle(
                 h ->
-                    h.createQuery("SELECT revision FROM ai_providers WHERE id = ?")
+                    h.createQuery("SELECT revision, provider_name FROM ai_providers WHERE id = ?")
                         .bind(0, id)
-                        .mapTo(Long.class)
+                        .map((rs, ctx) -> Map.entry(rs.getLong(1), rs.getString(2)))
                         .findOne())
             .orElseThrow(() -> new ProviderNotFoundException(id));
+    long actual = current.getKey();
     if (actual != expectedRevision) {
       throw new RevisionConflictException("AI provider " + id, expectedRevision, actual);
     }
+    String secret = apiKey == null ? null : toStored(current.getValue(), apiKey.reveal());
     AiProvider stored =
         bindingSecret(
                 secret,
@@ -347,7 +395,7 @@ public final class JdbiSettingsStore implements SettingsStore {
                                 .bind("revision", revision)
                                 .bind("now", now)
                                 .bind("id", id)
-                                .map(JdbiSettingsStore::provider)
+                                .map(this::provider)
                                 .findOne()))
             .orElseThrow(() -> new ProviderNotFoundException(id));
     logChanges(revision, now, List.of(new LoggedChange(ChangeKind.PROVIDER_WRITTEN, null, id)));
@@ -405,7 +453,7 @@ public final class JdbiSettingsStore implements SettingsStore {
                         .bind("revision", revision)
                         .bind("now", now)
                         .bind("id", id)
-                        .map(JdbiSettingsStore::provider)
+                        .map(this::provider)
                         .findOne())
             .orElseThrow(() -> new ProviderNotFoundException(id));
     logChanges(
@@ -480,7 +528,7 @@ public final class JdbiSettingsStore implements SettingsStore {
                         "SELECT "
                             + PROVIDER_COLUMNS
                             + " FROM ai_providers WHERE is_active = 1 ORDER BY id LIMIT 2")
-                    .map(JdbiSettingsStore::provider)
+                    .map(this::provider)
                     .list());
     if (active.size() > 1) {
       throw new SettingsStorageException(
@@ -504,8 +552,26 @@ public final class JdbiSettingsStore implements SettingsStore {
     return database.withHandle(
         h ->
             h.createQuery("SELECT " + PROVIDER_COLUMNS + " FROM ai_providers ORDER BY id")
-                .map(JdbiSettingsStore::provider)
+                .map(this::provider)
                 .list());
+  }
+
+  /**
+   * Takes a revision first, like every write, so that no write of this library runs between the
+   * read of a key and its rewrite; logs no change.
+   */
+  @Override
+  public int reencryptSecrets() {
+    if (secretKeys == null) {
+      throw new IllegalStateException(
+          "Settings database " + database.name() + " was opened without secret keys");
+    }
+    return database.inTransaction(
+        TransactionMode.ATOMIC,
+        () -> {
+          nextRevision();
+          return rewriteKeys(false);
+        });
   }
 
   @Override
@@ -533,6 +599,95 @@ public final class JdbiSettingsStore implements SettingsStore {
   @Override
   public String toString() {
     return "JdbiSettingsStore[" + database.name() + "]";
+  }
+
+  /** Keys stored in clear; one statement, run at open. */
+  private long countKeysInClear() {
+    return database.withHandle(
+        h ->
+            h.createQuery(
+                    "SELECT COUNT(*) FROM ai_providers"
+                        + " WHERE api_key IS NOT NULL AND substr(api_key, 1, ?) <> ?")
+                .bind(0, SecretKeys.SEALED_PREFIX.length())
+                .bind(1, SecretKeys.SEALED_PREFIX)
+                .mapTo(Long.class)
+                .one());
+  }
+
+  /**
+   * Encrypts every stored key under the primary key, or only those in clear; inside the caller's
+   * transaction, which holds the write lock, and after its revision when it takes one.
+   *
+   * @return how many keys were rewritten
+   */
+  private int rewriteKeys(boolean inClearOnly) {
+    record StoredKey(long id, String providerName, String stored) {}
+    List<StoredKey> keys =
+        database.withHandle(
+            h ->
+                h.createQuery(
+                        "SELECT id, provider_name, api_key FROM ai_providers"
+                            + " WHERE api_key IS NOT NULL ORDER BY id")
+                    .map(
+                        (rs, ctx) -> new StoredKey(rs.getLong(1), rs.getString(2), rs.getString(3)))
+                    .list());
+    int rewritten = 0;
+    for (StoredKey key : keys) {
+      boolean sealed = SecretKeys.isSealed(key.stored());
+      if (inClearOnly && sealed) {
+        continue;
+      }
+      String inClear = sealed ? open(key.id(), key.providerName(), key.stored()) : key.stored();
+      String resealed = secretKeys.seal(key.providerName(), inClear);
+      database.withHandle(
+          h ->
+              h.execute(
+                  "UPDATE ai_providers SET api_key = ? WHERE id = ? AND api_key = ?",
+                  resealed,
+                  key.id(),
+                  key.stored()));
+      rewritten++;
+    }
+    return rewritten;
+  }
+
+  /** The form a key is stored in: encrypted with secret keys, else as given. */
+  private String toStored(String providerName, String apiKey) {
+    return secretKeys == null ? apiKey : secretKeys.seal(providerName, apiKey);
+  }
+
+  /**
+   * @throws SettingsStorageException naming the provider, never the key, if the store has no secret
+   *     keys or none of them decrypts the key for this row
+   */
+  private String open(long id, String providerName, String sealed) {
+    if (secretKeys == null) {
+      throw new SettingsStorageException(
+          "Settings database "
+              + database.name()
+              + " stores the API key of provider '"
+              + providerName
+              + "' (id "
+              + id
+              + ") encrypted, and this store has no secret keys: configure the keyset that"
+              + " encrypted it",
+          null);
+    }
+    try {
+      return secretKeys.open(providerName, sealed);
+    } catch (GeneralSecurityException undecryptable) {
+      throw new SettingsStorageException(
+          "Settings database "
+              + database.name()
+              + ": the API key of provider '"
+              + providerName
+              + "' (id "
+              + id
+              + ") does not decrypt with the configured secret keys ("
+              + secretKeys
+              + "); it was encrypted under a key they lack, or for another row",
+          null);
+    }
   }
 
   private void deactivateAll(long revision) {
@@ -643,7 +798,7 @@ public final class JdbiSettingsStore implements SettingsStore {
         h ->
             h.createQuery("SELECT " + PROVIDER_COLUMNS + " FROM ai_providers WHERE id = ?")
                 .bind(0, id)
-                .map(JdbiSettingsStore::provider)
+                .map(this::provider)
                 .findOne());
   }
 
@@ -660,12 +815,19 @@ public final class JdbiSettingsStore implements SettingsStore {
         rs.getString(1), rs.getString(2), instantOfMicros(rs.getLong(3)), rs.getLong(4));
   }
 
-  /** Reads the columns of {@link #PROVIDER_COLUMNS} by position, which skips a name lookup. */
-  private static AiProvider provider(ResultSet rs, StatementContext ctx) throws SQLException {
-    String secret = rs.getString(3);
+  /**
+   * Reads the columns of {@link #PROVIDER_COLUMNS} by position, which skips a name lookup, and
+   * decrypts the key.
+   */
+  private AiProvider provider(ResultSet rs, StatementContext ctx) throws SQLException {
+    long id = rs.getLong(1);
+    String name = rs.getString(2);
+    String stored = rs.getString(3);
+    String secret =
+        stored == null || !SecretKeys.isSealed(stored) ? stored : open(id, name, stored);
     return new AiProvider(
-        rs.getLong(1),
-        rs.getString(2),
+        id,
+        name,
         secret == null ? null : ApiKey.ofStored(secret),
         rs.getString(4),
         rs.getInt(5) == 1,

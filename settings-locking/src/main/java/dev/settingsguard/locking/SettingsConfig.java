@@ -1,6 +1,7 @@
 package dev.settingsguard.locking;
 
 import dev.settingsguard.jdbi.JdbiSettingsStore;
+import dev.settingsguard.jdbi.SecretKeys;
 import dev.settingsguard.jdbi.postgres.PostgresDatabase;
 import dev.settingsguard.jdbi.sqlite.Synchronous;
 import java.nio.file.Path;
@@ -43,6 +44,7 @@ public final class SettingsConfig {
   private final Synchronous synchronous;
   private final int changeLogLength;
   private final boolean cachedReads;
+  private final SecretKeys secretKeys;
 
   private SettingsConfig(Builder builder) {
     int backends =
@@ -78,6 +80,7 @@ public final class SettingsConfig {
     this.synchronous = builder.synchronous != null ? builder.synchronous : Synchronous.NORMAL;
     this.changeLogLength = builder.changeLogLength;
     this.cachedReads = builder.cachedReads;
+    this.secretKeys = builder.secretKeys;
   }
 
   /**
@@ -147,7 +150,14 @@ public final class SettingsConfig {
     return cachedReads;
   }
 
-  /** Names the database without a password. */
+  /**
+   * @return the keys that encrypt API keys at rest, or {@code null} when they are stored as given
+   */
+  public SecretKeys secretKeys() {
+    return secretKeys;
+  }
+
+  /** Names the database without a password, and the secret keys by their ids only. */
   @Override
   public String toString() {
     String backend =
@@ -166,6 +176,8 @@ public final class SettingsConfig {
         + changeLogLength
         + ", cachedReads="
         + cachedReads
+        + ", secretKeys="
+        + secretKeys
         + "]";
   }
 
@@ -180,6 +192,7 @@ public final class SettingsConfig {
     private Synchronous synchronous;
     private int changeLogLength = JdbiSettingsStore.DEFAULT_CHANGE_LOG_LENGTH;
     private boolean cachedReads;
+    private SecretKeys secretKeys;
 
     private Builder() {}
 
@@ -302,6 +315,37 @@ public final class SettingsConfig {
      */
     public Builder cachedReads(boolean cachedReads) {
       this.cachedReads = cachedReads;
+      return this;
+    }
+
+    /**
+     * Encrypts API keys at rest with a Google Tink AEAD keyset (needs {@value
+     * SecretKeys#TINK_ARTIFACT} on the class path). Opening then encrypts the keys stored in clear
+     * before; a key that no key of the keyset decrypts fails the reads of its provider only. {@link
+     * SecretKeys#newKeysetJson()} makes a keyset.
+     *
+     * @param keysetJsonFile a file of mode 0600, or a secret manager's mounted file, holding the
+     *     keyset in Tink's JSON keyset format; read now
+     * @return this builder
+     * @throws IllegalArgumentException naming the file if it is not a regular file holding such a
+     *     keyset; never quoting it
+     * @throws IllegalStateException if Tink is not on the class path, naming it
+     */
+    public Builder secretKeys(Path keysetJsonFile) {
+      this.secretKeys = SecretKeys.fromFile(keysetJsonFile);
+      return this;
+    }
+
+    /**
+     * As {@link #secretKeys(Path)}, from the keyset itself, as from an environment variable.
+     *
+     * @param keysetJson the keyset in Tink's JSON keyset format
+     * @return this builder
+     * @throws IllegalArgumentException if it is not such a keyset; never quoting it
+     * @throws IllegalStateException if Tink is not on the class path, naming it
+     */
+    public Builder secretKeys(String keysetJson) {
+      this.secretKeys = SecretKeys.fromJson(keysetJson);
       return this;
     }
 

@@ -50,7 +50,8 @@ public final class SettingsStores {
     Objects.requireNonNull(config, "config");
     Database database = openDatabase(config);
     try {
-      return decorate(new JdbiSettingsStore(database, config.changeLogLength()), config);
+      return decorate(
+          new JdbiSettingsStore(database, config.changeLogLength(), config.secretKeys()), config);
     } catch (RuntimeException failure) {
       database.close();
       throw failure;
@@ -82,7 +83,8 @@ public final class SettingsStores {
           "Settings database {} uses strategy NONE: concurrent writes can leave zero active"
               + " providers or fail; use it only as a negative control",
           database.name());
-      return new CheckedSettingsStore(withCache(adapter, config), database);
+      return new CheckedSettingsStore(
+          withCache(adapter, config), database, adapter.hasSecretKeys());
     }
     WriteGuard transaction =
         new TransactionStrategy(
@@ -107,7 +109,7 @@ public final class SettingsStores {
                   database.identity(), database.name(), guardsBelow, config.lockTimeout()));
     }
     LOG.debug("Settings database {} guarded by {}", database.name(), store);
-    return new CheckedSettingsStore(withCache(store, config), database);
+    return new CheckedSettingsStore(withCache(store, config), database, adapter.hasSecretKeys());
   }
 
   /** Reads from memory, outside the locks, when the configuration asks for it. */

@@ -1,20 +1,28 @@
 package dev.settingsguard.tests;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
 import dev.settingsguard.core.AiProvider;
 import dev.settingsguard.core.ApiKey;
 import dev.settingsguard.core.SettingsStorageException;
 import dev.settingsguard.core.SettingsStore;
+import dev.settingsguard.jdbi.SecretKeys;
+import dev.settingsguard.locking.SettingsConfig;
+import dev.settingsguard.locking.SettingsStores;
 import dev.settingsguard.tests.support.Chain;
+import dev.settingsguard.tests.support.Keysets;
 import dev.settingsguard.tests.support.TestStores;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.DriverManager;
 import java.sql.SQLException;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.regex.Pattern;
 import org.jdbi.v3.core.statement.SqlLogger;
 import org.jdbi.v3.core.statement.StatementContext;
 import org.junit.jupiter.api.Test;
@@ -174,6 +182,83 @@ class SecretsTest {
         }
       }
     }
+  }
+
+  @Test
+  void secretKeysAndTheConfigShowNoKeyMaterial() {
+    String keyset = Keysets.newKeyset();
+    SettingsConfig config =
+        SettingsConfig.builder().database(dir.resolve("s.db")).secretKeys(keyset).build();
+
+    assertThat(keyMaterialIn(keyset)).isNotEmpty();
+    for (String material : keyMaterialIn(keyset)) {
+      assertThat(Keysets.piecesFound(material, config.secretKeys().toString())).isEmpty();
+      assertThat(Keysets.piecesFound(material, config.toString())).isEmpty();
+    }
+    assertThat(config.toString()).contains("SecretKeys[primary key id");
+  }
+
+  @Test
+  void aKeysetThatIsNotOneIsRefusedWithoutQuotingIt() {
+    String keyset = Keysets.newKeyset().replace("AesGcmKey", "AesNoSuchKey");
+
+    Throwable refused = catchThrowable(() -> SecretKeys.fromJson(keyset));
+
+    assertThat(refused).isInstanceOf(IllegalArgumentException.class);
+    for (String material : keyMaterialIn(keyset)) {
+      assertThat(Keysets.piecesFound(material, stackTraceOf(refused))).isEmpty();
+    }
+  }
+
+  @Test
+  void aKeyThatDoesNotDecryptFailsWithoutShowingTheKeyOrTheKeyset() {
+    Path db = dir.resolve("s.db");
+    String written = Keysets.newKeyset();
+    String other = Keysets.newKeyset();
+    try (SettingsStore store =
+        SettingsStores.open(SettingsConfig.builder().database(db).secretKeys(written).build())) {
+      store.addAiProvider("openai", ApiKey.of(SECRET), "m");
+    }
+    try (SettingsStore store =
+        SettingsStores.open(SettingsConfig.builder().database(db).secretKeys(other).build())) {
+      Throwable failure = catchThrowable(store::getActiveProvider);
+
+      assertThat(failure).isInstanceOf(SettingsStorageException.class);
+      String trace = stackTraceOf(failure);
+      assertThat(Keysets.piecesFound(SECRET, trace)).isEmpty();
+      for (String material : keyMaterialIn(written + other)) {
+        assertThat(Keysets.piecesFound(material, trace)).isEmpty();
+      }
+    }
+  }
+
+  @Test
+  @Timeout(10)
+  void aKeysetFileThatIsAFifoIsRefusedWithoutBlocking() throws Exception {
+    Path fifo = dir.resolve("keyset.json");
+    assertThat(new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor()).isZero();
+
+    assertThatThrownBy(() -> SecretKeys.fromFile(fifo))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("not a regular file");
+  }
+
+  /** A secret manager mounts its files behind symbolic links. */
+  @Test
+  void aKeysetFileBehindASymbolicLinkIsRead() throws Exception {
+    Path real = Keysets.writeFile(dir, "real.json", Keysets.newKeyset());
+    Path link = Files.createSymbolicLink(dir.resolve("keyset.json"), real);
+
+    assertThat(SecretKeys.fromFile(link).toString()).startsWith("SecretKeys[");
+  }
+
+  /** The Base64 key material of every key of a JSON keyset. */
+  private static List<String> keyMaterialIn(String keysetJson) {
+    return Pattern.compile("\"value\":\"([^\"]+)\"")
+        .matcher(keysetJson)
+        .results()
+        .map(match -> match.group(1))
+        .toList();
   }
 
   private static String stackTraceOf(Throwable throwable) {

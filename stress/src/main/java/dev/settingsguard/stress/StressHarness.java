@@ -1,5 +1,6 @@
 package dev.settingsguard.stress;
 
+import dev.settingsguard.jdbi.SecretKeys;
 import dev.settingsguard.jdbi.sqlite.Synchronous;
 import dev.settingsguard.stress.internal.Backend;
 import dev.settingsguard.stress.internal.Cell;
@@ -51,7 +52,11 @@ import picocli.CommandLine.Spec;
     description =
         "Measures each concurrency strategy of settings-guard under threads and processes,"
             + " beside a raw-JDBC baseline, and watches the single-active-provider invariant.",
-    subcommands = {StressHarness.Worker.class, StressHarness.FeedWriter.class})
+    subcommands = {
+      StressHarness.Worker.class,
+      StressHarness.FeedWriter.class,
+      StressHarness.NewKeyset.class
+    })
 public final class StressHarness implements Callable<Integer> {
 
   private static final Logger LOG = LoggerFactory.getLogger(StressHarness.class);
@@ -67,10 +72,10 @@ public final class StressHarness implements Callable<Integer> {
 
   @Option(
       names = "--postgres-url",
-      defaultValue = "${env:SETTINGS_STRESS_POSTGRES_URL}",
+      defaultValue = "${env:SETTINGS_GUARD_POSTGRES_URL}",
       description =
           "JDBC URL of a database in which the run may create schemas; a URL with a password is"
-              + " better given in the environment variable SETTINGS_STRESS_POSTGRES_URL, which"
+              + " better given in the environment variable SETTINGS_GUARD_POSTGRES_URL, which"
               + " other users cannot read as they can a command line. Default: a throwaway local"
               + " server, started from this machine's PostgreSQL binaries and stopped at the end.")
   private String postgresUrl;
@@ -323,6 +328,24 @@ public final class StressHarness implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
       FeedProbe.writeAsChild(System.in, System.out);
+      return 0;
+    }
+  }
+
+  /** Prints a new secret keyset for {@code SettingsConfig.Builder.secretKeys}. */
+  @Command(
+      name = "new-keyset",
+      description =
+          "Prints a new Tink AEAD keyset (one AES-256-GCM key) in Tink's JSON keyset format, for"
+              + " SettingsConfig.Builder.secretKeys(...). Keep it as the application's other"
+              + " secrets: (umask 077; java -jar settings-stress.jar new-keyset > keyset.json)")
+  static final class NewKeyset implements Callable<Integer> {
+    @Spec private CommandSpec spec;
+
+    @Override
+    public Integer call() {
+      spec.commandLine().getOut().println(SecretKeys.newKeysetJson());
+      spec.commandLine().getOut().flush();
       return 0;
     }
   }

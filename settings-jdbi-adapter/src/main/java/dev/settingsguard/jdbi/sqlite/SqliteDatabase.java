@@ -82,6 +82,9 @@ public final class SqliteDatabase extends Database {
     SQLiteConfig config = new SQLiteConfig();
     config.setSynchronous(SQLiteConfig.SynchronousMode.valueOf(synchronous.name()));
     config.enforceForeignKeys(true);
+    // Deleted and overwritten content is zeroed in the pages, so that a deleted provider's key, or
+    // one stored in clear before it was encrypted, does not linger in the file.
+    config.setPragma(SQLiteConfig.Pragma.SECURE_DELETE, "on");
     config.setJournalSizeLimit(WalRestarts.WAL_LIMIT_BYTES);
     config.setPragma(
         SQLiteConfig.Pragma.WAL_AUTOCHECKPOINT, String.valueOf(WalRestarts.AUTOCHECKPOINT_PAGES));
@@ -332,6 +335,15 @@ public final class SqliteDatabase extends Database {
   private RuntimeException translated(SQLException failure, long start) {
     return SqlErrors.translate(
         failure, path, lockTimeout, Duration.ofNanos(System.nanoTime() - start));
+  }
+
+  /**
+   * Copies the WAL into the file and truncates it, so that neither holds the pages from before; a
+   * reader that still uses them leaves that to a later checkpoint.
+   */
+  @Override
+  protected void eraseOlderCopies() {
+    withHandle(h -> h.createQuery("PRAGMA wal_checkpoint(TRUNCATE)").mapTo(Integer.class).one());
   }
 
   /** Polls {@code PRAGMA data_version} on a connection of its own ({@link DataVersionSignal}). */

@@ -126,6 +126,11 @@ public final class CachedReadsStore implements SettingsStore {
   }
 
   @Override
+  public int reencryptSecrets() {
+    return write(delegate::reencryptSecrets);
+  }
+
+  @Override
   public Optional<Setting> getSetting(String key) {
     Snapshot current = current();
     return current == null
@@ -271,12 +276,20 @@ public final class CachedReadsStore implements SettingsStore {
    * until the two revisions agree.
    *
    * @param writes this store's writes done before the load began: the snapshot holds them
-   * @return the snapshot, or {@code null} if every attempt met a commit
+   * @return the snapshot, or {@code null} if every attempt met a commit, or the providers could not
+   *     be read
    */
   private Snapshot load(long writes) {
     for (int attempt = 0; attempt < CONSISTENT_ATTEMPTS; attempt++) {
       long before = delegate.currentRevision();
-      List<AiProvider> providers = delegate.listAiProviders();
+      List<AiProvider> providers;
+      try {
+        providers = delegate.listAiProviders();
+      } catch (SettingsStorageException undecryptable) {
+        // One provider's key that does not decrypt fails the whole list; reads go to the
+        // database, where only the reads of that provider fail.
+        return null;
+      }
       List<Setting> settings = delegate.listSettings();
       if (delegate.currentRevision() == before) {
         return new Snapshot(before, writes, List.copyOf(settings), List.copyOf(providers));

@@ -23,14 +23,18 @@ public final class CheckedSettingsStore implements SettingsStore {
 
   private final SettingsStore delegate;
   private final Database database;
+  private final boolean secretKeys;
 
   /**
    * @param delegate the chain to check input for
    * @param database the database the chain writes, for its limits on text
+   * @param secretKeys whether the adapter has secret keys, without which re-encryption is refused
+   *     before any lock is taken
    */
-  public CheckedSettingsStore(SettingsStore delegate, Database database) {
+  public CheckedSettingsStore(SettingsStore delegate, Database database, boolean secretKeys) {
     this.delegate = Objects.requireNonNull(delegate, "delegate");
     this.database = Objects.requireNonNull(database, "database");
+    this.secretKeys = secretKeys;
   }
 
   @Override
@@ -108,6 +112,15 @@ public final class CheckedSettingsStore implements SettingsStore {
   public boolean deleteAiProvider(long id) {
     InputRules.providerId(id);
     return delegate.deleteAiProvider(id);
+  }
+
+  @Override
+  public int reencryptSecrets() {
+    if (!secretKeys) {
+      throw new IllegalStateException(
+          "Settings database " + database.name() + " was opened without secret keys");
+    }
+    return delegate.reencryptSecrets();
   }
 
   @Override

@@ -79,6 +79,11 @@ public final class GuardedSettingsStore implements SettingsStore {
   }
 
   @Override
+  public int reencryptSecrets() {
+    return guard.around(delegate::reencryptSecrets);
+  }
+
+  @Override
   public Optional<Setting> getSetting(String key) {
     return delegate.getSetting(key);
   }

@@ -42,6 +42,19 @@ public final class ChildProcess implements AutoCloseable {
     return new ChildProcess(ChildJvm.start(mainClass, args), mainClass.getSimpleName());
   }
 
+  /**
+   * @param jarNamePrefix the start of the file names of the jars to leave off the class path
+   * @param mainClass the class whose {@code main} the child runs
+   * @param args its arguments
+   * @return the started child
+   * @throws IOException if the JVM cannot be started
+   */
+  public static ChildProcess startWithout(String jarNamePrefix, Class<?> mainClass, String... args)
+      throws IOException {
+    return new ChildProcess(
+        ChildJvm.startWithout(jarNamePrefix, mainClass, args), mainClass.getSimpleName());
+  }
+
   private void readLines() {
     try (BufferedReader in =
         new BufferedReader(

@@ -68,7 +68,11 @@ public final class SeedData {
     return String.format("key-%02d", index);
   }
 
-  private static String providerName(int index) {
+  /**
+   * @param index from 0 to {@link #PROVIDERS} - 1
+   * @return the name of that seeded provider
+   */
+  public static String providerName(int index) {
     return "provider-" + index;
   }
 }
