@@ -123,10 +123,10 @@ public interface SettingsStore extends AutoCloseable {
 
   /**
    * Rewrites every stored API key under the primary key of the store's secret keys, and encrypts
-   * any key still stored in clear; in one transaction, so a failure changes nothing. Values,
-   * revisions and the change feed do not change. Rotation: add a key to the keyset, give the new
-   * keyset to every process, make the new key primary there, call this once, then retire the old
-   * key.
+   * any key still stored in clear; in one transaction, so a failure changes nothing. It takes a
+   * revision like a write, so {@link #currentRevision()} moves, but no value, no row's revision and
+   * no change in the feed does. Rotation: add a key to the keyset, give the new keyset to every
+   * process, make the new key primary there, call this once, then retire the old key.
    *
    * @return how many providers' keys were rewritten
    * @throws SettingsStorageException naming the provider if a stored key does not decrypt with the

@@ -1,6 +1,8 @@
 package dev.settingsguard.jdbi;
 
 import dev.settingsguard.core.SettingsStorageException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.function.Supplier;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.HandleCallback;
@@ -71,31 +73,36 @@ public abstract class Database implements AutoCloseable {
       beginAgainIfRolledBack(open);
       return open.unused ? asFirstWork(open, work) : inSavepoint(open, work);
     }
-    return onHandle(
-        handle -> {
-          begin(handle, mode);
-          OpenTransaction opened = new OpenTransaction(mode);
-          transaction.set(opened);
-          try {
-            R result = work.get();
-            if (opened.rolledBack) {
-              throw new SettingsStorageException(
-                  "A write in a transaction on " + name() + " could not be undone on its own",
-                  null);
-            }
-            if (opened.begun) {
-              commit(handle);
-            }
-            return result;
-          } catch (RuntimeException | Error failure) {
-            if (opened.begun) {
-              rollback(handle, failure);
-            }
-            throw failure;
-          } finally {
-            transaction.remove();
-          }
-        });
+    OpenTransaction opened = new OpenTransaction(mode);
+    R result =
+        onHandle(
+            handle -> {
+              begin(handle, mode);
+              transaction.set(opened);
+              try {
+                R done = work.get();
+                if (opened.rolledBack) {
+                  throw new SettingsStorageException(
+                      "A write in a transaction on " + name() + " could not be undone on its own",
+                      null);
+                }
+                if (opened.begun) {
+                  commit(handle);
+                }
+                return done;
+              } catch (RuntimeException | Error failure) {
+                opened.afterCommit.clear();
+                if (opened.begun) {
+                  rollback(handle, failure);
+                }
+                throw failure;
+              } finally {
+                transaction.remove();
+              }
+            });
+    // Outside the transaction and its handle, which the actions must not join.
+    opened.afterCommit.forEach(Runnable::run);
+    return result;
   }
 
   /**
@@ -184,6 +191,21 @@ public abstract class Database implements AutoCloseable {
   protected final boolean inOpenTransaction() {
     OpenTransaction open = transaction.get();
     return open != null && !open.rolledBack;
+  }
+
+  /**
+   * Runs an action once this thread's transaction on this database has committed, or now when the
+   * thread has none; not at all if it rolls back. For work that cannot run in a transaction.
+   *
+   * @param action what to run; its failures reach the caller of the committing operation
+   */
+  protected final void runAfterCommit(Runnable action) {
+    OpenTransaction open = transaction.get();
+    if (open == null) {
+      action.run();
+    } else {
+      open.afterCommit.add(action);
+    }
   }
 
   /**
@@ -276,8 +298,9 @@ public abstract class Database implements AutoCloseable {
   }
 
   /**
-   * Called after a transaction that rewrote API keys has committed: removes, where the backend can,
-   * the older copies of the rewritten rows that its files still hold. By default it does nothing.
+   * Called after a transaction that rewrote API keys has committed, outside any transaction:
+   * removes, where the backend can, the older copies of rows that its files still hold. By default
+   * it does nothing. Must not throw: the rewrite has committed.
    */
   protected void eraseOlderCopies() {}
 
@@ -319,6 +342,9 @@ public abstract class Database implements AutoCloseable {
 
     /** How many savepoints are set, each inside the work of the one before. */
     int savepointDepth;
+
+    /** What {@link #runAfterCommit} deferred. */
+    final List<Runnable> afterCommit = new ArrayList<>();
 
     OpenTransaction(TransactionMode mode) {
       this.mode = mode;

@@ -27,8 +27,10 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
+import org.jdbi.v3.core.mapper.RowMapper;
 import org.jdbi.v3.core.statement.StatementContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -94,6 +96,9 @@ public final class JdbiSettingsStore implements SettingsStore {
   /** {@code null}: keys are stored as given. */
   private final SecretKeys secretKeys;
 
+  /** Without secret keys: whether keys in clear were warned of, at open or at the first write. */
+  private final AtomicBoolean warnedOfKeysInClear = new AtomicBoolean();
+
   private final ChangeFeed feed;
 
   /**
@@ -114,8 +119,8 @@ public final class JdbiSettingsStore implements SettingsStore {
    *     behind, at least 1; a watch further behind gets {@link SettingsListener#onReset}
    * @param secretKeys the keys that encrypt API keys at rest, or {@code null} to store them as
    *     given
-   * @throws SettingsStorageException naming the provider if a key stored in clear cannot be
-   *     encrypted; nothing changes
+   * @throws SettingsStorageException if the keys stored in clear cannot be encrypted; nothing
+   *     changes
    */
   public JdbiSettingsStore(Database database, int changeLogLength, SecretKeys secretKeys) {
     this.database = Objects.requireNonNull(database, "database");
@@ -135,13 +140,8 @@ public final class JdbiSettingsStore implements SettingsStore {
             nextRevision();
             return rewriteKeys(true);
           });
-      database.eraseOlderCopies();
     } else if (keysInClear > 0) {
-      LOG.warn(
-          "Settings database {} stores {} API key(s) in clear: configure secret keys to encrypt"
-              + " them",
-          database.name(),
-          keysInClear);
+      warnOfKeysInClear(keysInClear + " API key(s)");
     }
   }
 
@@ -299,7 +299,9 @@ public final class JdbiSettingsStore implements SettingsStore {
 
   /**
    * Step 1: deactivate all. Step 2: update the provider of that name, active, returning its row.
-   * Step 3, if there was none: insert it, active, returning its row. Step 4: log it.
+   * Step 3, if there was none: insert it, active, returning its row. Step 4, with secret keys, if
+   * the row's name is not the one the key was encrypted for (a column with a case-insensitive
+   * collation matches "OpenAI" to "openai"): encrypt it again for the row's name. Step 5: log it.
    */
   @Override
   public AiProvider addAiProvider(String providerName, ApiKey apiKey, String model) {
@@ -324,7 +326,7 @@ public final class JdbiSettingsStore implements SettingsStore {
                             .bind("now", now)
                             .bind("revision", revision)
                             .bind("name", providerName)
-                            .map(this::provider)
+                            .map(written(apiKey))
                             .findOne()));
     AiProvider stored =
         updated.orElseGet(
@@ -345,8 +347,20 @@ public final class JdbiSettingsStore implements SettingsStore {
                                     .bind("model", model)
                                     .bind("now", now)
                                     .bind("revision", revision)
-                                    .map(this::provider)
+                                    .map(written(apiKey))
                                     .one())));
+    if (secretKeys != null && apiKey != null && !stored.providerName().equals(providerName)) {
+      String resealed = secretKeys.seal(stored.providerName(), apiKey.reveal());
+      bindingSecret(
+          resealed,
+          () ->
+              database.withHandle(
+                  h ->
+                      h.execute(
+                          "UPDATE ai_providers SET api_key = ? WHERE id = ?",
+                          resealed,
+                          stored.id())));
+    }
     logChanges(
         revision,
         now,
@@ -395,7 +409,7 @@ public final class JdbiSettingsStore implements SettingsStore {
                                 .bind("revision", revision)
                                 .bind("now", now)
                                 .bind("id", id)
-                                .map(this::provider)
+                                .map(written(apiKey))
                                 .findOne()))
             .orElseThrow(() -> new ProviderNotFoundException(id));
     logChanges(revision, now, List.of(new LoggedChange(ChangeKind.PROVIDER_WRITTEN, null, id)));
@@ -639,21 +653,40 @@ public final class JdbiSettingsStore implements SettingsStore {
       }
       String inClear = sealed ? open(key.id(), key.providerName(), key.stored()) : key.stored();
       String resealed = secretKeys.seal(key.providerName(), inClear);
-      database.withHandle(
-          h ->
-              h.execute(
-                  "UPDATE ai_providers SET api_key = ? WHERE id = ? AND api_key = ?",
-                  resealed,
-                  key.id(),
-                  key.stored()));
-      rewritten++;
+      // The caller's revision excludes this library's other writers: the row is as read.
+      rewritten +=
+          bindingSecret(
+              resealed,
+              () ->
+                  database.withHandle(
+                      h ->
+                          h.execute(
+                              "UPDATE ai_providers SET api_key = ? WHERE id = ?",
+                              resealed,
+                              key.id())));
+    }
+    if (rewritten > 0) {
+      database.runAfterCommit(database::eraseOlderCopies);
     }
     return rewritten;
   }
 
-  /** The form a key is stored in: encrypted with secret keys, else as given. */
+  /** The form a key is stored in: encrypted with secret keys, else as given, with a warning. */
   private String toStored(String providerName, String apiKey) {
-    return secretKeys == null ? apiKey : secretKeys.seal(providerName, apiKey);
+    if (secretKeys == null) {
+      warnOfKeysInClear("API keys");
+      return apiKey;
+    }
+    return secretKeys.seal(providerName, apiKey);
+  }
+
+  private void warnOfKeysInClear(String what) {
+    if (warnedOfKeysInClear.compareAndSet(false, true)) {
+      LOG.warn(
+          "Settings database {} stores {} in clear: configure secret keys to encrypt them",
+          database.name(),
+          what);
+    }
   }
 
   /**
@@ -813,6 +846,22 @@ public final class JdbiSettingsStore implements SettingsStore {
   private static Setting setting(ResultSet rs, StatementContext ctx) throws SQLException {
     return new Setting(
         rs.getString(1), rs.getString(2), instantOfMicros(rs.getLong(3)), rs.getLong(4));
+  }
+
+  /**
+   * Reads a row this operation has just written with {@code apiKey}: the key as given, not
+   * decrypted again.
+   */
+  private RowMapper<AiProvider> written(ApiKey apiKey) {
+    return (rs, ctx) ->
+        new AiProvider(
+            rs.getLong(1),
+            rs.getString(2),
+            apiKey,
+            rs.getString(4),
+            rs.getInt(5) == 1,
+            instantOfMicros(rs.getLong(6)),
+            rs.getLong(7));
   }
 
   /**

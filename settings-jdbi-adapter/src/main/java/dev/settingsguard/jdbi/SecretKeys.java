@@ -1,5 +1,6 @@
 package dev.settingsguard.jdbi;
 
+import dev.settingsguard.core.internal.InputRules;
 import dev.settingsguard.jdbi.internal.TinkAead;
 import java.io.IOException;
 import java.io.InputStream;
@@ -34,8 +35,8 @@ public final class SecretKeys {
   /** The Maven coordinates that secret keys need on the class path. */
   public static final String TINK_ARTIFACT = "com.google.crypto.tink:tink";
 
-  /** What a stored key that this class encrypted starts with. */
-  public static final String SEALED_PREFIX = "sg-aead-v1:";
+  /** What a stored key that this class encrypted starts with; no key in clear may. */
+  public static final String SEALED_PREFIX = InputRules.ENCRYPTED_API_KEY_PREFIX;
 
   /** A keyset of a few keys is about 200 bytes per key; a file far larger is not one. */
   private static final long MAX_KEYSET_FILE_BYTES = 1 << 20;
@@ -66,6 +67,13 @@ public final class SecretKeys {
     requireTink();
     try {
       return new SecretKeys(TinkAead.parse(keysetJson));
+    } catch (NoClassDefFoundError missing) {
+      throw new IllegalStateException(
+          "Secret keys need "
+              + TINK_ARTIFACT
+              + " and its dependencies (com.google.protobuf:protobuf-java,"
+              + " com.google.code.gson:gson) on the class path: "
+              + missing.getMessage());
     } catch (GeneralSecurityException | RuntimeException notAKeyset) {
       // Neither the keyset nor the parser's message, which can quote it, is shown.
       throw new IllegalArgumentException(

@@ -195,6 +195,13 @@ class InputRulesTest {
   }
 
   @Test
+  void apiKeyMustNotLookLikeAnEncryptedOne() {
+    assertThatThrownBy(() -> ApiKey.of("sg-aead-v1:AQID"))
+        .isInstanceOfSatisfying(
+            InvalidInputException.class, e -> assertThat(e.field()).isEqualTo("apiKey"));
+  }
+
+  @Test
   void apiKeyMustNotBeNullWhenWrapped() {
     assertThatThrownBy(() -> ApiKey.of(null))
         .isInstanceOfSatisfying(

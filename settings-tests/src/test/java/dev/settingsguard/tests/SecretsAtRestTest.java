@@ -111,6 +111,12 @@ class SecretsAtRestTest {
           .hasMessageContaining("does not decrypt");
       assertNoKeyIn(failure);
       assertThatThrownBy(store::listAiProviders).isInstanceOf(SettingsStorageException.class);
+      // alpha is rewritten first, then beta fails: the rollback keeps alpha's old ciphertext too.
+      List<StoredRows.ProviderRow> before = StoredRows.providers(db);
+      assertThatThrownBy(store::reencryptSecrets)
+          .isInstanceOf(SettingsStorageException.class)
+          .hasMessageContaining("'beta'");
+      assertThat(StoredRows.providers(db)).isEqualTo(before);
       assertThat(store.getAiProvider(1).orElseThrow().apiKey().reveal())
           .isEqualTo(apiKeyFor("alpha"));
       assertThat(store.getActiveProvider()).get().extracting(AiProvider::id).isEqualTo(1L);
@@ -190,7 +196,10 @@ class SecretsAtRestTest {
     }
   }
 
-  /** Keys from before are encrypted at open; without keys, opening warns of them once. */
+  /**
+   * Keys from before are encrypted at open; a store without keys warns once that it writes keys in
+   * clear, or opens on them.
+   */
   @ParameterizedTest
   @EnumSource(Backend.class)
   void openingWithKeysEncryptsKeysLeftInClear(Backend backend) throws Exception {
@@ -203,9 +212,11 @@ class SecretsAtRestTest {
               }
               TestStores.open(Chain.DEFAULT, db).close();
             });
+    // Once per store: the one that writes three keys in clear, at the first, and the one that
+    // opens on them, at open.
     assertThat(log.lines().filter(line -> line.contains("in clear")).count())
-        .as("warnings of keys in clear, one per open of a store with keys in clear")
-        .isEqualTo(1);
+        .as("warnings of keys in clear")
+        .isEqualTo(2);
     assertThat(log).doesNotContain(apiKeyFor("alpha"));
 
     try (SettingsStore store = open(db, KEYSET)) {
@@ -213,9 +224,83 @@ class SecretsAtRestTest {
           .allSatisfy(row -> assertThat(row.apiKey()).startsWith(SecretKeys.SEALED_PREFIX));
       assertThat(store.listAiProviders())
           .allSatisfy(p -> assertThat(p.apiKey().reveal()).isEqualTo(apiKeyFor(p.providerName())));
+      // While the store is open: no later checkpoint or close has cleaned up for it.
+      String stored = storedText(db);
+      for (String name : NAMES) {
+        assertThat(piecesFound(apiKeyFor(name), stored)).as("pieces of %s's key", name).isEmpty();
+      }
     }
-    for (String name : NAMES) {
-      assertThat(piecesFound(apiKeyFor(name), storedText(db))).isEmpty();
+  }
+
+  /**
+   * A file written before {@code secure_delete}: deleting providers there left their keys in the
+   * freed pages, where no row shows them and no rewrite of a row reaches them. Opening with keys
+   * rebuilds the file.
+   */
+  @Test
+  void openingWithKeysErasesKeysThatAnOlderWriterLeftInFreedPages() throws Exception {
+    TestDatabase db = Backend.SQLITE.newDatabase(dir);
+    List<String> names = new ArrayList<>();
+    try (SettingsStore store = TestStores.open(Chain.DEFAULT, db)) {
+      for (int i = 0; i < 60; i++) {
+        names.add("provider-" + i);
+        store.addAiProvider(names.get(i), ApiKey.of(apiKeyFor(names.get(i))), "m");
+      }
+    }
+    try (Connection connection = db.connect();
+        Statement statement = connection.createStatement()) {
+      statement.execute("PRAGMA secure_delete = off");
+      statement.execute("DELETE FROM ai_providers WHERE id BETWEEN 11 AND 50");
+    }
+    String before = storedText(db);
+    assertThat(names.subList(10, 50))
+        .as("deleted keys left in freed pages, before")
+        .anyMatch(name -> before.contains(apiKeyFor(name)));
+
+    try (SettingsStore store = open(db, KEYSET)) {
+      assertThat(store.listAiProviders()).hasSize(20);
+      String stored = storedText(db);
+      for (String name : names) {
+        assertThat(piecesFound(apiKeyFor(name), stored)).as("pieces of %s's key", name).isEmpty();
+      }
+    }
+  }
+
+  /**
+   * A column with a case-insensitive collation (a foreign schema) matches the upsert of "ALPHA" to
+   * the row "alpha": the key is encrypted for the row's name, and reads back.
+   */
+  @Test
+  void anUpsertThatMatchesARowOfAnotherSpellingEncryptsForTheRowsName() throws Exception {
+    TestDatabase db = Backend.SQLITE.newDatabase(dir);
+    TestStores.open(Chain.DEFAULT, db).close();
+    try (Connection connection = db.connect();
+        Statement statement = connection.createStatement()) {
+      List<String> schema = new ArrayList<>();
+      try (ResultSet rs =
+          statement.executeQuery(
+              "SELECT sql FROM sqlite_master WHERE tbl_name = 'ai_providers' AND sql IS NOT NULL"
+                  + " ORDER BY type DESC")) {
+        while (rs.next()) {
+          schema.add(rs.getString(1));
+        }
+      }
+      statement.execute("DROP TABLE ai_providers");
+      for (String ddl : schema) {
+        statement.execute(
+            ddl.replace(
+                "provider_name TEXT NOT NULL UNIQUE",
+                "provider_name TEXT NOT NULL UNIQUE COLLATE NOCASE"));
+      }
+    }
+    try (SettingsStore store = open(db, KEYSET)) {
+      store.addAiProvider("alpha", ApiKey.of(apiKeyFor("alpha")), "m");
+
+      AiProvider upserted = store.addAiProvider("ALPHA", ApiKey.of(apiKeyFor("beta")), "m");
+
+      assertThat(upserted.providerName()).isEqualTo("alpha");
+      assertThat(store.getAiProvider(upserted.id()).orElseThrow().apiKey().reveal())
+          .isEqualTo(apiKeyFor("beta"));
     }
   }
 
@@ -286,7 +371,7 @@ class SecretsAtRestTest {
       children.forEach(child -> child.send("GO"));
       for (ChildProcess child : children) {
         assertThat(child.awaitLine("RESULT", Duration.ofSeconds(60)))
-            .isEqualTo("RESULT matching=20 total=20 rewritten=0");
+            .isEqualTo("RESULT matching=20 total=20");
       }
     } finally {
       for (ChildProcess child : children) {

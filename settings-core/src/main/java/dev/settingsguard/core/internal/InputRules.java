@@ -58,10 +58,26 @@ public final class InputRules {
     requireWellFormed("model", model);
   }
 
-  /** API key secret: not null (an absent key is a null {@code ApiKey}), at most 4096 chars. */
+  /**
+   * What an API key stored encrypted starts with; no key in clear may, or it would be taken for
+   * one.
+   */
+  public static final String ENCRYPTED_API_KEY_PREFIX = "sg-aead-v1:";
+
+  /**
+   * API key secret: not null (an absent key is a null {@code ApiKey}), at most 4096 chars, not
+   * starting with {@link #ENCRYPTED_API_KEY_PREFIX}.
+   */
   public static void apiKey(String secret) {
     if (secret == null) {
       throw new InvalidInputException("apiKey", "must not be null (pass no ApiKey instead)");
+    }
+    if (secret.startsWith(ENCRYPTED_API_KEY_PREFIX)) {
+      throw new InvalidInputException(
+          "apiKey",
+          "must not start with "
+              + ENCRYPTED_API_KEY_PREFIX
+              + ", the mark of a key stored encrypted");
     }
     requireMaxLength("apiKey", secret, MAX_API_KEY_LENGTH);
     requireWellFormed("apiKey", secret);

@@ -51,6 +51,17 @@ public final class ChangeFeed implements AutoCloseable {
    */
   static final Duration READ_GAP = Duration.ofMillis(5);
 
+  /**
+   * The least time between two reads while writers keep the log busy: after a read that delivered
+   * {@link #BUSY_REVISIONS} revisions or more. At 5 ms, 16 writer threads on PostgreSQL still lost
+   * 12 % of their rate to a watch on this 2-core machine; at 20 ms, 2 to 6 %. A change then arrives
+   * up to 20 ms after its commit, where it would queue behind the others anyway.
+   */
+  static final Duration BUSY_READ_GAP = Duration.ofMillis(20);
+
+  /** Revisions in one read that make the next read wait {@link #BUSY_READ_GAP}: 3,200 a second. */
+  static final int BUSY_REVISIONS = 16;
+
   /** How long closing waits for a listener that is running, or for the thread to end. */
   static final Duration CLOSE_WAIT = Duration.ofSeconds(5);
 
@@ -177,9 +188,11 @@ public final class ChangeFeed implements AutoCloseable {
         boolean requested = readRequested.get();
         if ((requested && now - earliestRead >= 0) || now - nextRead >= 0) {
           readRequested.set(false);
-          earliestRead = now + READ_GAP.toNanos();
           nextRead = now + FALLBACK_READ.toNanos();
+          long delivered = deliveredRevisions();
           readFailures = deliverAll(readFailures);
+          boolean busy = deliveredRevisions() - delivered >= BUSY_REVISIONS;
+          earliestRead = now + (busy ? BUSY_READ_GAP : READ_GAP).toNanos();
           if (readFailures > 0) {
             nextRead = System.nanoTime() + retryPauseNanos(readFailures);
           }
@@ -237,6 +250,15 @@ public final class ChangeFeed implements AutoCloseable {
   /**
    * @return how many reads in a row have failed, 0 after this one succeeded
    */
+  /** The furthest revision a watch has been served through; on the feed's thread. */
+  private long deliveredRevisions() {
+    long furthest = 0;
+    for (Watch watch : watches) {
+      furthest = Math.max(furthest, watch.deliveredThrough);
+    }
+    return furthest;
+  }
+
   private int deliverAll(int failures) {
     RuntimeException failed = null;
     for (Watch watch : watches) {

@@ -22,10 +22,13 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.concurrent.TimeUnit;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.HandleCallback;
 import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.core.statement.SqlLogger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.sqlite.BusyHandler;
 import org.sqlite.SQLiteConfig;
 
@@ -44,6 +47,8 @@ import org.sqlite.SQLiteConfig;
  * second time per operation.
  */
 public final class SqliteDatabase extends Database {
+
+  private static final Logger LOG = LoggerFactory.getLogger(SqliteDatabase.class);
 
   private final Path path;
   private final Object identity;
@@ -338,12 +343,37 @@ public final class SqliteDatabase extends Database {
   }
 
   /**
-   * Copies the WAL into the file and truncates it, so that neither holds the pages from before; a
-   * reader that still uses them leaves that to a later checkpoint.
+   * Rebuilds the file ({@code VACUUM}), which drops the free space where a file written before
+   * {@code secure_delete} keeps old rows, then copies the WAL into the file and truncates it, so
+   * that neither holds the pages from before. Each waits for other connections up to the lock
+   * timeout; one that cannot finish now is logged, and the pages from before then go with later
+   * checkpoints, WAL restarts and the last connection's close.
    */
   @Override
   protected void eraseOlderCopies() {
-    withHandle(h -> h.createQuery("PRAGMA wal_checkpoint(TRUNCATE)").mapTo(Integer.class).one());
+    long start = System.nanoTime();
+    try {
+      withHandle(h -> h.execute("VACUUM"));
+      boolean truncated =
+          withHandle(
+              h ->
+                  h.createQuery("PRAGMA wal_checkpoint(TRUNCATE)")
+                      .map((rs, ctx) -> rs.getInt(1) == 0)
+                      .one());
+      if (!truncated) {
+        LOG.warn(
+            "Settings database {}: a reader kept the WAL from being truncated after API keys were"
+                + " rewritten; older copies of their rows stay in it until a later checkpoint",
+            path);
+      }
+    } catch (RuntimeException failure) {
+      LOG.warn(
+          "Settings database {}: older copies of rewritten API keys could not be erased within {}"
+              + " ms ({}); later checkpoints will",
+          path,
+          TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start),
+          failure.getMessage());
+    }
   }
 
   /** Polls {@code PRAGMA data_version} on a connection of its own ({@link DataVersionSignal}). */

@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
@@ -44,6 +45,13 @@ public final class CachedReadsStore implements SettingsStore {
   /** Loads tried before a read gives up on the snapshot and goes to the database. */
   static final int CONSISTENT_ATTEMPTS = 5;
 
+  /**
+   * After a load that failed, how long reads go to the database before one tries to load again: a
+   * provider's key that does not decrypt fails every load, and would otherwise make every read pay
+   * for one, one read at a time.
+   */
+  static final long FAILED_LOAD_PAUSE_NANOS = TimeUnit.SECONDS.toNanos(1);
+
   private static final Logger LOG = LoggerFactory.getLogger(CachedReadsStore.class);
 
   private final SettingsStore delegate;
@@ -62,6 +70,9 @@ public final class CachedReadsStore implements SettingsStore {
 
   /** {@code null} until the first load succeeds. */
   private volatile Snapshot snapshot;
+
+  /** Until when reads go to the database after a failed load; {@link System#nanoTime()}. */
+  private volatile long loadAgainAt = System.nanoTime();
 
   /**
    * Loads the first snapshot and watches the store's changes after it.
@@ -231,6 +242,9 @@ public final class CachedReadsStore implements SettingsStore {
     if (holds(current, writes)) {
       return current;
     }
+    if (System.nanoTime() - loadAgainAt < 0) {
+      return null;
+    }
     loading.lock();
     try {
       current = snapshot;
@@ -288,6 +302,7 @@ public final class CachedReadsStore implements SettingsStore {
       } catch (SettingsStorageException undecryptable) {
         // One provider's key that does not decrypt fails the whole list; reads go to the
         // database, where only the reads of that provider fail.
+        loadAgainAt = System.nanoTime() + FAILED_LOAD_PAUSE_NANOS;
         return null;
       }
       List<Setting> settings = delegate.listSettings();

@@ -14,7 +14,8 @@ import java.util.List;
  * <p>Arguments: database (a file or a PostgreSQL URL), keyset file, command. {@code open}: says
  * {@code READY}, waits for {@code GO} ({@link StartSignal}), opens, checks. {@code rotate}: opens,
  * checks, adds provider {@code added-by-rotation}, calls {@code reencryptSecrets()}. Both end with
- * {@code RESULT matching=N total=M rewritten=R}, or {@code FAILED} and the exception.
+ * {@code RESULT matching=N total=M}, {@code rotate} with {@code rewritten=R} after it, or with
+ * {@code FAILED} and the exception.
  */
 public final class SecretsProcess {
 
@@ -32,18 +33,17 @@ public final class SecretsProcess {
     }
     try (SettingsStore store =
         SettingsStores.open(database.builder(Chain.DEFAULT).secretKeys(keyset).build())) {
-      int rewritten = 0;
+      String rewritten = "";
       if (command.equals("rotate")) {
         store.addAiProvider(ADDED, ApiKey.of(Keysets.apiKeyFor(ADDED)), null);
-        rewritten = store.reencryptSecrets();
+        rewritten = " rewritten=" + store.reencryptSecrets();
       }
       List<AiProvider> providers = store.listAiProviders();
       long matching =
           providers.stream()
               .filter(p -> p.apiKey().reveal().equals(Keysets.apiKeyFor(p.providerName())))
               .count();
-      System.out.println(
-          "RESULT matching=" + matching + " total=" + providers.size() + " rewritten=" + rewritten);
+      System.out.println("RESULT matching=" + matching + " total=" + providers.size() + rewritten);
     } catch (RuntimeException failure) {
       System.out.println("FAILED " + failure);
     }

@@ -145,7 +145,7 @@ public final class StressRun implements AutoCloseable {
             ? Duration.ZERO
             : CHILD_STARTUP
                 .plus(FeedProbe.WRITE_INTERVAL.multipliedBy(plan.feedWrites()))
-                .plus(plan.feedCostWindow().plusSeconds(1).multipliedBy(FeedProbe.COST_RUNS));
+                .plus(plan.feedCostWindow().plusSeconds(1).multipliedBy(FeedProbe.COST_RUNS + 1));
     return plan.warmup()
         .plus(plan.duration())
         .plus(CELL_OVERHEAD)
