@@ -233,9 +233,9 @@ class SecretsAtRestTest {
   }
 
   /**
-   * A file written before {@code secure_delete}: deleting providers there left their keys in the
-   * freed pages, where no row shows them and no rewrite of a row reaches them. Opening with keys
-   * rebuilds the file.
+   * Deleted providers leave their keys in freed pages, where no row shows them and no rewrite of a
+   * row reaches them (here also with {@code secure_delete} off, as another client may have it).
+   * Opening with keys rebuilds the file.
    */
   @Test
   void openingWithKeysErasesKeysThatAnOlderWriterLeftInFreedPages() throws Exception {

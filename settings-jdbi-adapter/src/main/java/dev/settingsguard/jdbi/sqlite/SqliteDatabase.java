@@ -87,9 +87,6 @@ public final class SqliteDatabase extends Database {
     SQLiteConfig config = new SQLiteConfig();
     config.setSynchronous(SQLiteConfig.SynchronousMode.valueOf(synchronous.name()));
     config.enforceForeignKeys(true);
-    // Deleted and overwritten content is zeroed in the pages, so that a deleted provider's key, or
-    // one stored in clear before it was encrypted, does not linger in the file.
-    config.setPragma(SQLiteConfig.Pragma.SECURE_DELETE, "on");
     config.setJournalSizeLimit(WalRestarts.WAL_LIMIT_BYTES);
     config.setPragma(
         SQLiteConfig.Pragma.WAL_AUTOCHECKPOINT, String.valueOf(WalRestarts.AUTOCHECKPOINT_PAGES));
@@ -343,11 +340,12 @@ public final class SqliteDatabase extends Database {
   }
 
   /**
-   * Rebuilds the file ({@code VACUUM}), which drops the free space where a file written before
-   * {@code secure_delete} keeps old rows, then copies the WAL into the file and truncates it, so
-   * that neither holds the pages from before. Each waits for other connections up to the lock
-   * timeout; one that cannot finish now is logged, and the pages from before then go with later
-   * checkpoints, WAL restarts and the last connection's close.
+   * Rebuilds the file ({@code VACUUM}), which drops the free space where SQLite leaves deleted and
+   * overwritten rows, then copies the WAL into the file and truncates it, so that neither holds the
+   * pages from before. So a key stored in clear before it was encrypted does not linger, while
+   * writes pay nothing for it, as they would with {@code secure_delete}. Each waits for other
+   * connections up to the lock timeout; one that cannot finish now is logged, and the pages from
+   * before then go with later checkpoints, WAL restarts and the last connection's close.
    */
   @Override
   protected void eraseOlderCopies() {
