@@ -350,16 +350,7 @@ public final class JdbiSettingsStore implements SettingsStore {
                                     .map(written(apiKey))
                                     .one())));
     if (secretKeys != null && apiKey != null && !stored.providerName().equals(providerName)) {
-      String resealed = secretKeys.seal(stored.providerName(), apiKey.reveal());
-      bindingSecret(
-          resealed,
-          () ->
-              database.withHandle(
-                  h ->
-                      h.execute(
-                          "UPDATE ai_providers SET api_key = ? WHERE id = ?",
-                          resealed,
-                          stored.id())));
+      storeKey(stored.id(), secretKeys.seal(stored.providerName(), apiKey.reveal()));
     }
     logChanges(
         revision,
@@ -652,23 +643,24 @@ public final class JdbiSettingsStore implements SettingsStore {
         continue;
       }
       String inClear = sealed ? open(key.id(), key.providerName(), key.stored()) : key.stored();
-      String resealed = secretKeys.seal(key.providerName(), inClear);
       // The caller's revision excludes this library's other writers: the row is as read.
-      rewritten +=
-          bindingSecret(
-              resealed,
-              () ->
-                  database.withHandle(
-                      h ->
-                          h.execute(
-                              "UPDATE ai_providers SET api_key = ? WHERE id = ?",
-                              resealed,
-                              key.id())));
+      rewritten += storeKey(key.id(), secretKeys.seal(key.providerName(), inClear));
     }
     if (rewritten > 0) {
       database.runAfterCommit(database::eraseOlderCopies);
     }
     return rewritten;
+  }
+
+  /**
+   * @return how many rows now store {@code sealed} as their key: 1, or 0 if the row is gone
+   */
+  private int storeKey(long id, String sealed) {
+    return bindingSecret(
+        sealed,
+        () ->
+            database.withHandle(
+                h -> h.execute("UPDATE ai_providers SET api_key = ? WHERE id = ?", sealed, id)));
   }
 
   /** The form a key is stored in: encrypted with secret keys, else as given, with a warning. */

@@ -25,6 +25,8 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Database files that other programs made or changed: a second hard link, a newer or foreign
@@ -130,28 +132,17 @@ class ForeignDatabaseTest {
     assertRefusedLeavingTheFileAsItWas(db, "ai_providers_single_active", "[1, 3]");
   }
 
-  @Test
-  void aStoreThatFindsTwoActiveProvidersSaysSoWithATypedError() throws Exception {
-    Path db = dir.resolve("s.db");
-    TestStores.seedProviders(db, 2);
-    try (SettingsStore store = TestStores.open(Chain.DEFAULT, db)) {
-      sql(db, "DROP INDEX ai_providers_single_active", "UPDATE ai_providers SET is_active = 1");
-
-      assertThatThrownBy(store::getActiveProvider)
-          .isInstanceOf(SettingsStorageException.class)
-          .hasMessageContaining("2 active providers");
-    }
-  }
-
-  @Test
-  void aCachedStoreThatFindsTwoActiveProvidersSaysSoToo() throws Exception {
+  /** A cached store loads the file again after its own write, and then answers as uncached. */
+  @ParameterizedTest(name = "cachedReads {0}")
+  @ValueSource(booleans = {false, true})
+  void aStoreThatFindsTwoActiveProvidersSaysSoWithATypedError(boolean cachedReads)
+      throws Exception {
     Path db = dir.resolve("s.db");
     TestStores.seedProviders(db, 2);
     try (SettingsStore store =
         SettingsStores.open(
-            TestDatabase.sqlite(db).builder(Chain.DEFAULT).cachedReads(true).build())) {
+            TestDatabase.sqlite(db).builder(Chain.DEFAULT).cachedReads(cachedReads).build())) {
       sql(db, "DROP INDEX ai_providers_single_active", "UPDATE ai_providers SET is_active = 1");
-      // A write through the store makes its next read load the file again.
       store.setSetting("k", "v");
 
       assertThatThrownBy(store::getActiveProvider)

@@ -92,15 +92,7 @@ class SecretsAtRestTest {
   void aCiphertextCopiedToAnotherRowFailsTheReadsOfThatProviderOnly(Backend backend)
       throws Exception {
     TestDatabase db = backend.newDatabase(dir);
-    try (SettingsStore store = open(db, KEYSET)) {
-      writeProviders(store);
-      store.setActiveProvider(1);
-      store.setSetting("k", "v");
-    }
-    db.execute(
-        "UPDATE ai_providers SET api_key ="
-            + " (SELECT api_key FROM ai_providers WHERE provider_name = 'alpha')"
-            + " WHERE provider_name = 'beta'");
+    writeThenCopyAlphasCiphertextTo(db, "beta");
 
     try (SettingsStore store = open(db, KEYSET)) {
       Throwable failure = catchThrowable(() -> store.getAiProvider(2));
@@ -129,15 +121,7 @@ class SecretsAtRestTest {
   @EnumSource(Backend.class)
   void aCachedStoreServesTheOtherReadsWhenAKeyDoesNotDecrypt(Backend backend) throws Exception {
     TestDatabase db = backend.newDatabase(dir);
-    try (SettingsStore store = open(db, KEYSET)) {
-      writeProviders(store);
-      store.setActiveProvider(1);
-      store.setSetting("k", "v");
-    }
-    db.execute(
-        "UPDATE ai_providers SET api_key ="
-            + " (SELECT api_key FROM ai_providers WHERE provider_name = 'alpha')"
-            + " WHERE provider_name = 'gamma'");
+    writeThenCopyAlphasCiphertextTo(db, "gamma");
 
     try (SettingsStore store =
         SettingsStores.open(
@@ -402,6 +386,22 @@ class SecretsAtRestTest {
 
   private static SettingsStore open(TestDatabase db, String keysetJson) {
     return SettingsStores.open(db.builder(Chain.DEFAULT).secretKeys(keysetJson).build());
+  }
+
+  /** Alpha, active, beta and gamma with keys, and setting k; then another row gets alpha's key. */
+  private static void writeThenCopyAlphasCiphertextTo(TestDatabase db, String provider)
+      throws SQLException {
+    try (SettingsStore store = open(db, KEYSET)) {
+      writeProviders(store);
+      store.setActiveProvider(1);
+      store.setSetting("k", "v");
+    }
+    db.execute(
+        "UPDATE ai_providers SET api_key ="
+            + " (SELECT api_key FROM ai_providers WHERE provider_name = 'alpha')"
+            + " WHERE provider_name = '"
+            + provider
+            + "'");
   }
 
   private static void writeProviders(SettingsStore store) {
