@@ -20,7 +20,6 @@ import dev.settingsguard.tests.support.SecretsProcess;
 import dev.settingsguard.tests.support.StoredRows;
 import dev.settingsguard.tests.support.TestDatabase;
 import dev.settingsguard.tests.support.TestStores;
-import dev.settingsguard.tests.support.WithoutTinkProcess;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.io.PrintWriter;
@@ -369,18 +368,6 @@ class SecretsAtRestTest {
     String stored = storedText(db);
     for (String name : names) {
       assertThat(piecesFound(apiKeyFor(name), stored)).isEmpty();
-    }
-  }
-
-  @Test
-  void withoutTinkAStoreWithoutKeysWorksAndKeysFailNamingTheArtifact() throws Exception {
-    try (ChildProcess child =
-        ChildProcess.startWithout(
-            "tink-", WithoutTinkProcess.class, dir.resolve("s.db").toString())) {
-      assertThat(child.awaitLine("PLAIN", Duration.ofSeconds(60))).isEqualTo("PLAIN ok");
-      assertThat(child.awaitLine("KEYS", Duration.ofSeconds(60)))
-          .contains("IllegalStateException")
-          .contains(SecretKeys.TINK_ARTIFACT);
     }
   }
 

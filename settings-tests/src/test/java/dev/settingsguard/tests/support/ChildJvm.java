@@ -25,20 +25,24 @@ public final class ChildJvm {
   }
 
   /**
-   * As {@link #start(Class, String...)}, with the jars of one artifact left off the class path, to
-   * run what a user without that optional dependency runs.
+   * As {@link #start(Class, String...)}, with the jars of some artifacts left off the class path,
+   * to run what a user without those optional dependencies runs.
    *
-   * @param jarNamePrefix the start of the file names of the jars to leave off, e.g. {@code tink-}
+   * @param jarNamePrefixes the starts of the file names of the jars to leave off, e.g. {@code
+   *     tink-}
    * @param mainClass the class whose {@code main} the child runs
    * @param args its arguments
    * @return the started process; its stderr is merged into stdout
    * @throws IOException if the JVM cannot be started
    */
-  public static Process startWithout(String jarNamePrefix, Class<?> mainClass, String... args)
-      throws IOException {
+  public static Process startWithout(
+      List<String> jarNamePrefixes, Class<?> mainClass, String... args) throws IOException {
     String classPath =
         Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
-            .filter(entry -> !Path.of(entry).getFileName().toString().startsWith(jarNamePrefix))
+            .filter(
+                entry ->
+                    jarNamePrefixes.stream()
+                        .noneMatch(Path.of(entry).getFileName().toString()::startsWith))
             .collect(Collectors.joining(File.pathSeparator));
     return start(classPath, mainClass, args);
   }

@@ -43,16 +43,16 @@ public final class ChildProcess implements AutoCloseable {
   }
 
   /**
-   * @param jarNamePrefix the start of the file names of the jars to leave off the class path
+   * @param jarNamePrefixes the starts of the file names of the jars to leave off the class path
    * @param mainClass the class whose {@code main} the child runs
    * @param args its arguments
    * @return the started child
    * @throws IOException if the JVM cannot be started
    */
-  public static ChildProcess startWithout(String jarNamePrefix, Class<?> mainClass, String... args)
-      throws IOException {
+  public static ChildProcess startWithout(
+      List<String> jarNamePrefixes, Class<?> mainClass, String... args) throws IOException {
     return new ChildProcess(
-        ChildJvm.startWithout(jarNamePrefix, mainClass, args), mainClass.getSimpleName());
+        ChildJvm.startWithout(jarNamePrefixes, mainClass, args), mainClass.getSimpleName());
   }
 
   private void readLines() {

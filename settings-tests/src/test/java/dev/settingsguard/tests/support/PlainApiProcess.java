@@ -7,17 +7,28 @@ import dev.settingsguard.locking.SettingsStores;
 import java.nio.file.Path;
 
 /**
- * A child JVM run without Tink on its class path: a store without secret keys works, and asking for
- * secret keys fails at once naming the artifact.
+ * A child JVM that uses the plain API, {@code SettingsStores.open}, for a test that leaves optional
+ * dependencies off its class path.
  *
- * <p>Argument: a SQLite file. Prints {@code PLAIN ok} when a provider with a key was written and
- * read back, then {@code KEYS} and the exception that {@code secretKeys(…)} threw.
+ * <p>Argument: a SQLite file. Prints {@code ABSENT} and the optional classes the class path lacks
+ * (Guice, Tink); {@code PLAIN ok} when a provider with a key was written and read back; then {@code
+ * KEYS} and what {@code secretKeys(…)} did: {@code accepted}, or the exception it threw.
  */
-public final class WithoutTinkProcess {
+public final class PlainApiProcess {
 
-  private WithoutTinkProcess() {}
+  private PlainApiProcess() {}
 
   public static void main(String[] args) {
+    StringBuilder absent = new StringBuilder("ABSENT");
+    for (String optional :
+        new String[] {"com.google.inject.Guice", "com.google.crypto.tink.Aead"}) {
+      try {
+        Class.forName(optional);
+      } catch (ClassNotFoundException missing) {
+        absent.append(' ').append(optional);
+      }
+    }
+    System.out.println(absent);
     Path file = Path.of(args[0]);
     try (SettingsStore store =
         SettingsStores.open(SettingsConfig.builder().database(file).build())) {
