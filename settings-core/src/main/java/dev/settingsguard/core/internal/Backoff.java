@@ -4,11 +4,8 @@ package dev.settingsguard.core.internal;
  * The pause between two attempts at a lock that cannot be waited on directly (a SQLite lock, an OS
  * file lock): short at first, so that a lock held briefly is taken soon after its release, and
  * growing to 2 ms, so that waiters do not spin the CPU and keep interrupting the holder. The holder
- * is usually another process's batch of writes. In the stress harness's 1 s cells, four processes
- * of four threads wrote 8.8k and 11.7k activations per second with pauses of at most 0.5 ms, and
- * 13.1k and 15.1k at 2 ms, the longest wait 146 ms instead of 57 ms. Measured after 40 s of a mixed
- * load, at most 100 µs and at most 2 ms gave the same rates; only the longest wait differed (25–31
- * ms against 67–73 ms).
+ * is usually another process's batch of writes, which shorter pauses only interrupt more often (the
+ * measurements behind 2 ms: docs/performance.md, "Figures behind constants").
  */
 public final class Backoff {
 

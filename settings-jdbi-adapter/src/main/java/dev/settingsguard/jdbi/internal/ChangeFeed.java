@@ -46,20 +46,20 @@ public final class ChangeFeed implements AutoCloseable {
   /**
    * The least time between two reads of the log: however fast writers commit, a watch reads at most
    * 200 times a second, each read delivering what committed since the last. Without it, on
-   * PostgreSQL, where each commit wakes the feed at once, 16 writer threads lost 15 % of their rate
-   * to a watch reading after nearly every commit.
+   * PostgreSQL, where each commit wakes the feed at once, a watch read after nearly every commit
+   * and took a share of the writers' rate (docs/performance.md).
    */
   static final Duration READ_GAP = Duration.ofMillis(5);
 
   /**
    * The least time between two reads while writers keep the log busy: after a read that delivered
-   * {@link #BUSY_REVISIONS} revisions or more. At 5 ms, 16 writer threads on PostgreSQL still lost
-   * 12 % of their rate to a watch on this 2-core machine; at 20 ms, 2 to 6 %. A change then arrives
-   * up to 20 ms after its commit, where it would queue behind the others anyway.
+   * {@link #BUSY_REVISIONS} revisions or more. Each read costs the server and this JVM what the
+   * writers then lack; under such a load a change would queue behind the others anyway, so it may
+   * arrive up to this long after its commit (the cost at 5 and at 20 ms: docs/performance.md).
    */
   static final Duration BUSY_READ_GAP = Duration.ofMillis(20);
 
-  /** Revisions in one read that make the next read wait {@link #BUSY_READ_GAP}: 3,200 a second. */
+  /** Revisions in one read that make the next read wait {@link #BUSY_READ_GAP}. */
   static final int BUSY_REVISIONS = 16;
 
   /** How long closing waits for a listener that is running, or for the thread to end. */

@@ -319,8 +319,8 @@ public final class SqliteDatabase extends Database {
 
   /**
    * Runs a transaction's own statement on the connection's reused prepared statement rather than
-   * through Jdbi, whose statement set-up took longer than SQLite did: a {@code SAVEPOINT} and its
-   * {@code RELEASE}, which every write of a batch runs, took 5–10 µs through Jdbi and 2–3.5 µs so.
+   * through Jdbi, whose statement set-up takes longer than SQLite takes to run a {@code SAVEPOINT}
+   * or its {@code RELEASE}, which every write of a batch runs.
    *
    * @throws dev.settingsguard.core.SettingsException translated as {@link #onHandle} translates
    *     failures, so that a busy {@code BEGIN IMMEDIATE} is a {@code SettingsBusyException}

@@ -44,8 +44,8 @@ final class CombiningLock {
 
   /**
    * Operations of other callers one combiner runs before handing the role on. Its own caller waits
-   * for every batch it runs: at 64, with 16 writer threads, one write in seventy waited five
-   * batches, and the 99th percentile was 5.3 ms against 3.2–3.7 ms at 16, for the same rate.
+   * for every batch it runs, so a larger bound lengthens the tail of that caller's latency without
+   * raising the rate (docs/performance.md, "Figures behind constants").
    */
   static final int MAX_COMBINED = 16;
 

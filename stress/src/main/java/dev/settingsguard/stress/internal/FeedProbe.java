@@ -31,9 +31,9 @@ import java.util.concurrent.locks.LockSupport;
  *
  * <p>Cost: ACTIVATE with 16 threads in this JVM, without (A) and with (B) a second store that
  * watches the database, in the order ABBA ABBA, so that a drift of the machine's speed falls on
- * both sides alike. Each run has a new database, seeded alike: on one database, each run is slower
- * than the one before (on PostgreSQL, as dead row versions pile up: 3,190 ops/s, then 2,236, 2,242,
- * 1,659 without a watch), which no order of runs balances.
+ * both sides alike. Each run has a new database, seeded alike: on one database each run is slower
+ * than the one before (on PostgreSQL, as dead row versions pile up), which no order of runs
+ * balances (docs/performance.md).
  */
 public final class FeedProbe {
 

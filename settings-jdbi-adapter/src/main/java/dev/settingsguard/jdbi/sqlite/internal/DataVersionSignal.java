@@ -14,7 +14,7 @@ import java.util.concurrent.locks.LockSupport;
  * Notices other connections' commits, of this process and of others, by polling {@code PRAGMA
  * data_version} on a connection of its own every {@link #POLL_MILLIS} ms: its value changes when
  * any other connection commits. A poll reads the WAL index in shared memory and no page of the
- * database; idle, a watch costs about 0.5 % of one core (docs/performance.md).
+ * database; idle, a watch costs little CPU (measured in docs/performance.md).
  */
 public final class DataVersionSignal implements ChangeSignal {
 

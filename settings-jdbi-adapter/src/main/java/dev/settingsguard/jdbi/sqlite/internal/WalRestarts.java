@@ -19,9 +19,9 @@ import org.slf4j.LoggerFactory;
  * copied every frame into the database. Its automatic checkpoint runs after a commit, once the
  * write lock is released: in one process the JVM lock keeps the next writer out until it is done,
  * but a writer of another process appends in the meantime, so the WAL is rarely wholly copied and
- * grows for as long as the processes keep writing (329 MB after 40,000 writes of four processes).
- * Every commit then runs a checkpoint with its {@code fsync}, and every page read searches a longer
- * WAL index: four processes wrote at about two thirds of the rate they reach with a short WAL.
+ * grows for as long as the processes keep writing. Every commit then runs a checkpoint with its
+ * {@code fsync}, and every page read searches a longer WAL index (how long and how much slower:
+ * docs/design.md, "A short WAL").
  *
  * <p>So every {@value #CHECK_EVERY}th {@code BEGIN IMMEDIATE} of a database looks at the length of
  * the WAL file. When it is longer than {@link #WAL_LIMIT_BYTES}, the transaction first takes the
@@ -48,10 +48,8 @@ public final class WalRestarts {
 
   /**
    * The {@code wal_autocheckpoint} of every connection, in pages: twice SQLite's default of 1000,
-   * so that the restart past {@link #WAL_LIMIT_BYTES} comes first and checkpoints about as often as
-   * SQLite's default would. With the default and a 2 MiB limit a checkpoint, with its {@code
-   * fsync}, ran every 512 pages: a lone writer lost 5 % of its rate, four processes of four threads
-   * 12 %.
+   * so that the restart past {@link #WAL_LIMIT_BYTES} comes first and checkpoints, each with its
+   * {@code fsync}, run about as often as with SQLite's default and a WAL that never grows.
    */
   public static final int AUTOCHECKPOINT_PAGES = 2000;
 
