@@ -133,26 +133,28 @@ class CompareAndSetTest {
   }
 
   /**
-   * Two processes (machines, on PostgreSQL) of four threads each: {@code JVM_LOCK} alone does not
-   * exclude the other process, yet its transaction takes the next revision before it reads, which
-   * keeps the other writers out, so the check and the write stay together; the unguarded adapter
-   * loses increments across processes too.
+   * Two processes (machines, on PostgreSQL) of four threads each, incrementing a setting with
+   * {@code replaceSetting} or a provider's model with {@code updateAiProvider}: {@code JVM_LOCK}
+   * alone does not exclude the other process, yet its transaction takes the next revision before it
+   * reads, which keeps the other writers out, so the check and the write stay together; the
+   * unguarded adapter loses increments across processes too.
    */
-  @ParameterizedTest(name = "{0} {1}")
+  @ParameterizedTest(name = "{0} {1} {2}")
   @MethodSource("jvmLockAndNoneOnEveryBackend")
   @Timeout(value = 120, unit = TimeUnit.SECONDS)
-  void replaceSettingCountsEveryIncrementOfTwoProcesses(
-      Backend backend, Chain chain, @TempDir Path dir) throws Exception {
+  void compareAndSetCountsEveryIncrementOfTwoProcesses(
+      Backend backend, Chain chain, String counter, @TempDir Path dir) throws Exception {
     TestDatabase db = backend.newDatabase(dir);
     try (SettingsStore store = TestStores.open(Chain.DEFAULT, db)) {
       store.setSetting("counter", "0");
+      store.addAiProvider("counter", null, "0");
     }
     List<ChildProcess> children = new ArrayList<>();
     try {
       for (int i = 0; i < 2; i++) {
         children.add(
             ChildProcess.start(
-                IncrementingProcess.class, db.toArgument(), chain.name(), "4", "10"));
+                IncrementingProcess.class, db.toArgument(), chain.name(), "4", "10", counter));
       }
       for (ChildProcess child : children) {
         child.awaitLine("READY", Duration.ofSeconds(60));
@@ -168,10 +170,14 @@ class CompareAndSetTest {
         increments += Integer.parseInt(result.group(1));
         failed += Integer.parseInt(result.group(2));
       }
-      int stored = Integer.parseInt(StoredRows.settingValues(db, "counter").get(0));
+      int stored =
+          Integer.parseInt(
+              counter.equals("provider")
+                  ? StoredRows.providersNamed(db, "counter").get(0).model()
+                  : StoredRows.settingValues(db, "counter").get(0));
       System.out.printf(
-          "%s %s %s, two processes: %d increments, %d failed, counter %d%n",
-          getClass().getSimpleName(), backend, chain, increments, failed, stored);
+          "%s %s %s %s, two processes: %d increments, %d failed, counter %d%n",
+          getClass().getSimpleName(), backend, chain, counter, increments, failed, stored);
       if (chain.safe()) {
         assertThat(failed).isZero();
         assertThat(stored).as("every increment counted").isEqualTo(increments).isEqualTo(80);
@@ -189,8 +195,12 @@ class CompareAndSetTest {
     return Arrays.stream(Backend.values())
         .flatMap(
             backend ->
-                Stream.of(
-                    Arguments.of(backend, Chain.JVM_LOCK), Arguments.of(backend, Chain.NONE)));
+                Stream.of(Chain.JVM_LOCK, Chain.NONE)
+                    .flatMap(
+                        chain ->
+                            Stream.of(
+                                Arguments.of(backend, chain, "setting"),
+                                Arguments.of(backend, chain, "provider"))));
   }
 
   /** Increments until {@link #INCREMENTS_PER_THREAD} succeeded, reading again after a conflict. */

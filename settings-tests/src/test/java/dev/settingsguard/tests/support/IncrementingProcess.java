@@ -1,5 +1,6 @@
 package dev.settingsguard.tests.support;
 
+import dev.settingsguard.core.AiProvider;
 import dev.settingsguard.core.RevisionConflictException;
 import dev.settingsguard.core.Setting;
 import dev.settingsguard.core.SettingsStore;
@@ -8,13 +9,15 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A child JVM whose threads each add 1 to the setting {@code counter} a number of times by
- * compare-and-set, reading again after a conflict, then report how many increments succeeded.
+ * A child JVM whose threads each add 1 to a counter a number of times by compare-and-set, reading
+ * again after a conflict, then report how many increments succeeded. The counter is the setting
+ * {@code counter} ({@code replaceSetting}), or the model of the provider {@code counter} ({@code
+ * updateAiProvider}).
  *
  * <p>Protocol: {@code READY}, then {@code GO} on stdin ({@link StartSignal}); at the end {@code
  * RESULT increments=N failed=M}. Arguments: database (a file or a PostgreSQL URL), {@link Chain}
- * name, threads, increments per thread. The store has slow steps ({@link
- * TestStores#openWithSlowSteps}).
+ * name, threads, increments per thread, {@code setting} or {@code provider}. The store has slow
+ * steps ({@link TestStores#openWithSlowSteps}).
  */
 public final class IncrementingProcess {
 
@@ -25,6 +28,7 @@ public final class IncrementingProcess {
     Chain chain = Chain.valueOf(args[1]);
     int threads = Integer.parseInt(args[2]);
     int increments = Integer.parseInt(args[3]);
+    boolean provider = args[4].equals("provider");
     AtomicInteger done = new AtomicInteger();
     AtomicInteger failed = new AtomicInteger();
     try (SettingsStore store = TestStores.openWithSlowSteps(chain, database)) {
@@ -36,9 +40,16 @@ public final class IncrementingProcess {
                 () -> {
                   for (int succeeded = 0; succeeded < increments; ) {
                     try {
-                      Setting read = store.getSetting("counter").orElseThrow();
-                      int next = Integer.parseInt(read.value()) + 1;
-                      store.replaceSetting("counter", read.revision(), String.valueOf(next));
+                      if (provider) {
+                        AiProvider read = store.listAiProviders().get(0);
+                        int next = Integer.parseInt(read.model()) + 1;
+                        store.updateAiProvider(
+                            read.id(), read.revision(), read.apiKey(), String.valueOf(next));
+                      } else {
+                        Setting read = store.getSetting("counter").orElseThrow();
+                        int next = Integer.parseInt(read.value()) + 1;
+                        store.replaceSetting("counter", read.revision(), String.valueOf(next));
+                      }
                       done.incrementAndGet();
                       succeeded++;
                     } catch (RevisionConflictException conflict) {
