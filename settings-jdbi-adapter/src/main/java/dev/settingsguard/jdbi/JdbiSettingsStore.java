@@ -638,11 +638,10 @@ public final class JdbiSettingsStore implements SettingsStore {
                     .list());
     int rewritten = 0;
     for (StoredKey key : keys) {
-      boolean sealed = SecretKeys.isSealed(key.stored());
-      if (inClearOnly && sealed) {
+      if (inClearOnly && SecretKeys.isSealed(key.stored())) {
         continue;
       }
-      String inClear = sealed ? open(key.id(), key.providerName(), key.stored()) : key.stored();
+      String inClear = inClear(key.id(), key.providerName(), key.stored());
       // The caller's revision excludes this library's other writers: the row is as read.
       rewritten += storeKey(key.id(), secretKeys.seal(key.providerName(), inClear));
     }
@@ -682,10 +681,15 @@ public final class JdbiSettingsStore implements SettingsStore {
   }
 
   /**
-   * @throws SettingsStorageException naming the provider, never the key, if the store has no secret
-   *     keys or none of them decrypts the key for this row
+   * @param stored a stored API key, or {@code null}
+   * @return the key in clear: as stored, or decrypted if it is stored encrypted
+   * @throws SettingsStorageException naming the provider, never the key, if the key is stored
+   *     encrypted and the store has no secret keys or none of them decrypts it for this row
    */
-  private String open(long id, String providerName, String sealed) {
+  private String inClear(long id, String providerName, String stored) {
+    if (stored == null || !SecretKeys.isSealed(stored)) {
+      return stored;
+    }
     if (secretKeys == null) {
       throw new SettingsStorageException(
           "Settings database "
@@ -699,7 +703,7 @@ public final class JdbiSettingsStore implements SettingsStore {
           null);
     }
     try {
-      return secretKeys.open(providerName, sealed);
+      return secretKeys.open(providerName, stored);
     } catch (GeneralSecurityException undecryptable) {
       throw new SettingsStorageException(
           "Settings database "
@@ -844,32 +848,22 @@ public final class JdbiSettingsStore implements SettingsStore {
    * Reads a row this operation has just written with {@code apiKey}: the key as given, not
    * decrypted again.
    */
-  private RowMapper<AiProvider> written(ApiKey apiKey) {
-    return (rs, ctx) ->
-        new AiProvider(
-            rs.getLong(1),
-            rs.getString(2),
-            apiKey,
-            rs.getString(4),
-            rs.getInt(5) == 1,
-            instantOfMicros(rs.getLong(6)),
-            rs.getLong(7));
+  private static RowMapper<AiProvider> written(ApiKey apiKey) {
+    return (rs, ctx) -> provider(rs, apiKey);
   }
 
-  /**
-   * Reads the columns of {@link #PROVIDER_COLUMNS} by position, which skips a name lookup, and
-   * decrypts the key.
-   */
+  /** Reads a row of {@link #PROVIDER_COLUMNS}, decrypting its key. */
   private AiProvider provider(ResultSet rs, StatementContext ctx) throws SQLException {
-    long id = rs.getLong(1);
-    String name = rs.getString(2);
-    String stored = rs.getString(3);
-    String secret =
-        stored == null || !SecretKeys.isSealed(stored) ? stored : open(id, name, stored);
+    String secret = inClear(rs.getLong(1), rs.getString(2), rs.getString(3));
+    return provider(rs, secret == null ? null : ApiKey.ofStored(secret));
+  }
+
+  /** Reads the columns of {@link #PROVIDER_COLUMNS} by position, which skips a name lookup. */
+  private static AiProvider provider(ResultSet rs, ApiKey apiKey) throws SQLException {
     return new AiProvider(
-        id,
-        name,
-        secret == null ? null : ApiKey.ofStored(secret),
+        rs.getLong(1),
+        rs.getString(2),
+        apiKey,
         rs.getString(4),
         rs.getInt(5) == 1,
         instantOfMicros(rs.getLong(6)),

@@ -247,9 +247,6 @@ public final class ChangeFeed implements AutoCloseable {
     return failures + 1;
   }
 
-  /**
-   * @return how many reads in a row have failed, 0 after this one succeeded
-   */
   /** The furthest revision a watch has been served through; on the feed's thread. */
   private long deliveredRevisions() {
     long furthest = 0;
@@ -259,6 +256,9 @@ public final class ChangeFeed implements AutoCloseable {
     return furthest;
   }
 
+  /**
+   * @return how many reads in a row have failed, 0 after this one succeeded
+   */
   private int deliverAll(int failures) {
     RuntimeException failed = null;
     for (Watch watch : watches) {
