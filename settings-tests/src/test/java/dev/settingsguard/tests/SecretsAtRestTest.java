@@ -71,10 +71,7 @@ class SecretsAtRestTest {
           .extracting(p -> p.apiKey().reveal())
           .containsExactlyElementsOf(NAMES.stream().map(Keysets::apiKeyFor).toList());
     }
-    stored += storedText(db);
-    for (String name : NAMES) {
-      assertThat(piecesFound(apiKeyFor(name), stored)).as("pieces of %s's key", name).isEmpty();
-    }
+    assertNoPieceOfTheKeysOf(NAMES, stored + storedText(db));
     assertThat(StoredRows.providers(db))
         .allSatisfy(row -> assertThat(row.apiKey()).startsWith(SecretKeys.SEALED_PREFIX));
 
@@ -208,10 +205,7 @@ class SecretsAtRestTest {
       assertThat(store.listAiProviders())
           .allSatisfy(p -> assertThat(p.apiKey().reveal()).isEqualTo(apiKeyFor(p.providerName())));
       // While the store is open: no later checkpoint or close has cleaned up for it.
-      String stored = storedText(db);
-      for (String name : NAMES) {
-        assertThat(piecesFound(apiKeyFor(name), stored)).as("pieces of %s's key", name).isEmpty();
-      }
+      assertNoPieceOfTheKeysOf(NAMES, storedText(db));
     }
   }
 
@@ -242,10 +236,7 @@ class SecretsAtRestTest {
 
     try (SettingsStore store = open(db, KEYSET)) {
       assertThat(store.listAiProviders()).hasSize(20);
-      String stored = storedText(db);
-      for (String name : names) {
-        assertThat(piecesFound(apiKeyFor(name), stored)).as("pieces of %s's key", name).isEmpty();
-      }
+      assertNoPieceOfTheKeysOf(names, storedText(db));
     }
   }
 
@@ -365,10 +356,7 @@ class SecretsAtRestTest {
       assertThat(store.listAiProviders())
           .allSatisfy(p -> assertThat(p.apiKey().reveal()).isEqualTo(apiKeyFor(p.providerName())));
     }
-    String stored = storedText(db);
-    for (String name : names) {
-      assertThat(piecesFound(apiKeyFor(name), stored)).isEmpty();
-    }
+    assertNoPieceOfTheKeysOf(names, storedText(db));
   }
 
   private static SettingsStore open(TestDatabase db, String keysetJson) {
@@ -400,10 +388,15 @@ class SecretsAtRestTest {
   private static void assertNoKeyIn(Throwable failure) {
     StringWriter trace = new StringWriter();
     failure.printStackTrace(new PrintWriter(trace));
-    for (String name : NAMES) {
-      assertThat(piecesFound(apiKeyFor(name), trace.toString())).isEmpty();
-    }
+    assertNoPieceOfTheKeysOf(NAMES, trace.toString());
     assertThat(trace.toString()).doesNotContain(SecretKeys.SEALED_PREFIX);
+  }
+
+  /** No {@value Keysets#PIECE}-character piece of these providers' keys appears in the text. */
+  private static void assertNoPieceOfTheKeysOf(List<String> providerNames, String text) {
+    for (String name : providerNames) {
+      assertThat(piecesFound(apiKeyFor(name), text)).as("pieces of %s's key", name).isEmpty();
+    }
   }
 
   /**
