@@ -139,33 +139,45 @@ public abstract class Database implements AutoCloseable {
     }
   }
 
+  /**
+   * Runs the work in a savepoint, which is set with the work's first step: a work that fails before
+   * it runs a statement has nothing to undo, and a backend can send the savepoint in the round trip
+   * of that step ({@link #takeRevision}).
+   */
   private <R> R inSavepoint(OpenTransaction open, Supplier<R> work) {
     return onHandle(
         handle -> {
-          int depth = ++open.savepointDepth;
+          Integer savepoint = ++open.savepointsNumbered;
+          open.owedSavepoints.add(savepoint);
           try {
-            try {
-              savepoint(handle, depth);
-            } catch (RuntimeException | Error failure) {
-              // Without its savepoint the work could not be undone alone, and the backend may have
-              // ended the whole transaction (PostgreSQL does after any failed statement).
+            R result = work.get();
+            if (!open.owedSavepoints.remove(savepoint)) {
+              releaseSavepoint(handle, savepoint);
+            }
+            return result;
+          } catch (RuntimeException | Error failure) {
+            if (!open.owedSavepoints.remove(savepoint)
+                && !rollbackToSavepoint(handle, savepoint, failure)) {
               open.rolledBack = true;
-              throw failure;
             }
-            try {
-              R result = work.get();
-              releaseSavepoint(handle, depth);
-              return result;
-            } catch (RuntimeException | Error failure) {
-              if (!rollbackToSavepoint(handle, depth, failure)) {
-                open.rolledBack = true;
-              }
-              throw failure;
-            }
-          } finally {
-            open.savepointDepth--;
+            throw failure;
           }
         });
+  }
+
+  /** Sets the savepoints the transaction owes, before a step runs. */
+  private void setOwedSavepoints(OpenTransaction open, Handle handle) {
+    while (!open.owedSavepoints.isEmpty()) {
+      try {
+        savepoint(handle, open.owedSavepoints.get(0));
+      } catch (RuntimeException | Error failure) {
+        // Without its savepoint the work could not be undone alone, and the backend may have
+        // ended the whole transaction (PostgreSQL does after any failed statement).
+        open.rolledBack = true;
+        throw failure;
+      }
+      open.owedSavepoints.remove(0);
+    }
   }
 
   /**
@@ -178,11 +190,52 @@ public abstract class Database implements AutoCloseable {
    */
   protected final <R> R withHandle(HandleCallback<R, RuntimeException> step) {
     OpenTransaction open = transaction.get();
-    if (open != null) {
-      beginAgainIfRolledBack(open);
-      open.unused = false;
+    if (open == null) {
+      return onHandle(step);
     }
-    return onHandle(step);
+    beginAgainIfRolledBack(open);
+    open.unused = false;
+    return onHandle(
+        handle -> {
+          setOwedSavepoints(open, handle);
+          return step.withHandle(handle);
+        });
+  }
+
+  /**
+   * The step that takes the next revision, every write's first: runs {@link
+   * #nextRevisionStatement()} as {@link #withHandle} runs a step, and with it the savepoints the
+   * transaction owes ({@link #takeRevision}).
+   *
+   * @return the revision
+   */
+  final long nextRevision() {
+    OpenTransaction open = transaction.get();
+    if (open == null) {
+      return onHandle(handle -> takeRevision(handle, List.of()));
+    }
+    beginAgainIfRolledBack(open);
+    open.unused = false;
+    // Owed no more: if the step fails, each is rolled back to, which fails for one never set.
+    List<Integer> savepoints = List.copyOf(open.owedSavepoints);
+    open.owedSavepoints.clear();
+    return onHandle(handle -> takeRevision(handle, savepoints));
+  }
+
+  /**
+   * Sets the savepoints, in order, as {@link #savepoint} does, then runs {@link
+   * #nextRevisionStatement()}. By default one statement after the other; a backend may send them in
+   * one round trip. If it throws, some savepoints may be set and others not: since a number names
+   * one savepoint only, rolling back to one that was not set fails, and the transaction is given up
+   * rather than more undone.
+   *
+   * @param handle the handle of the step
+   * @param savepoints the numbers of the savepoints to set first, often none
+   * @return the revision, the statement's first column
+   */
+  protected long takeRevision(Handle handle, List<Integer> savepoints) {
+    savepoints.forEach(savepoint -> savepoint(handle, savepoint));
+    return handle.createQuery(nextRevisionStatement()).mapTo(Long.class).one();
   }
 
   /**
@@ -231,35 +284,34 @@ public abstract class Database implements AutoCloseable {
   protected abstract void rollback(Handle handle, Throwable failure);
 
   /**
-   * Sets a savepoint. Savepoints nest: the one of depth 1 is set inside the transaction, the one of
-   * depth 2 inside the work of depth 1, and so on. A backend may name them by depth, so that one
-   * never released is shadowed by the next of its depth and never found by a {@link
-   * #rollbackToSavepoint} of a shallower one.
+   * Sets a savepoint. Savepoints nest: one is set inside the transaction, the next inside the work
+   * of the one before, and so on. Each has its own number within the transaction, so a backend that
+   * names them by it never rolls back to an older one of the same name.
    *
    * @param handle the transaction's handle
-   * @param depth its depth, from 1
+   * @param savepoint its number, from 1, unique within the transaction
    */
-  protected abstract void savepoint(Handle handle, int depth);
+  protected abstract void savepoint(Handle handle, int savepoint);
 
   /**
    * Called when the work under the savepoint succeeded; a backend may leave the savepoint to the
    * commit.
    *
    * @param handle the transaction's handle
-   * @param depth the savepoint's depth
+   * @param savepoint the savepoint's number
    */
-  protected abstract void releaseSavepoint(Handle handle, int depth);
+  protected abstract void releaseSavepoint(Handle handle, int savepoint);
 
   /**
-   * Undoes the work since the savepoint of this depth.
+   * Undoes the work since the savepoint of this number.
    *
    * @param handle the transaction's handle
-   * @param depth the savepoint's depth
-   * @param failure what made the work fail; a failure to undo is added to it as suppressed, unless
-   *     the whole transaction had ended already
+   * @param savepoint the savepoint's number
+   * @param failure what made the work fail; a failure to undo (also: no such savepoint) is added to
+   *     it as suppressed, unless the whole transaction had ended already
    * @return whether the work was undone; {@code false} leaves the transaction unusable
    */
-  protected abstract boolean rollbackToSavepoint(Handle handle, int depth, Throwable failure);
+  protected abstract boolean rollbackToSavepoint(Handle handle, int savepoint, Throwable failure);
 
   /**
    * @param mode a transaction mode
@@ -270,7 +322,8 @@ public abstract class Database implements AutoCloseable {
 
   /**
    * Installs a logger that sees every step's statement (not the transactions' own statements), to
-   * log or time them.
+   * log or time them; a revision's statement sent with savepoints ({@link #takeRevision}) goes past
+   * it too.
    *
    * @param logger the logger
    */
@@ -295,6 +348,15 @@ public abstract class Database implements AutoCloseable {
    */
   protected String nextRevisionStatement() {
     return "UPDATE settings_revision SET revision = revision + 1 RETURNING revision";
+  }
+
+  /**
+   * @return whether one statement can write two tables (PostgreSQL's data-modifying {@code WITH}),
+   *     so that a write logs its change in the statement that makes it, one round trip less; by
+   *     default not
+   */
+  protected boolean logsInWritingStatement() {
+    return false;
   }
 
   /**
@@ -340,8 +402,11 @@ public abstract class Database implements AutoCloseable {
     /** Open as far as the callers know, but no longer usable after a failure. */
     boolean rolledBack;
 
-    /** How many savepoints are set, each inside the work of the one before. */
-    int savepointDepth;
+    /** How many savepoints were numbered: the last one's number. */
+    int savepointsNumbered;
+
+    /** Savepoints of works that have run no step yet, to be set, in order, before the next. */
+    final List<Integer> owedSavepoints = new ArrayList<>(2);
 
     /** What {@link #runAfterCommit} deferred. */
     final List<Runnable> afterCommit = new ArrayList<>();

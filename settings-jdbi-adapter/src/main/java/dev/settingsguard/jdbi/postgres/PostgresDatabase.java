@@ -11,9 +11,11 @@ import dev.settingsguard.jdbi.postgres.internal.NotificationSignal;
 import dev.settingsguard.jdbi.postgres.internal.OwnedPool;
 import dev.settingsguard.jdbi.postgres.internal.PostgresErrors;
 import dev.settingsguard.jdbi.postgres.internal.PostgresSchema;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 import javax.sql.DataSource;
 import org.jdbi.v3.core.Handle;
@@ -259,6 +261,12 @@ public final class PostgresDatabase extends Database {
         + "', current_schema())";
   }
 
+  /** A data-modifying {@code WITH} writes a row and logs it in one statement. */
+  @Override
+  protected boolean logsInWritingStatement() {
+    return true;
+  }
+
   /**
    * Listens on a connection of the pool's (the owned pool's, or the application's data source's),
    * held while a watch is open.
@@ -350,23 +358,23 @@ public final class PostgresDatabase extends Database {
   }
 
   /**
-   * Savepoints are plain SQL, not Jdbi's, which keeps one savepoint per name. Each depth has its
-   * name, and PostgreSQL stacks savepoints of one name, the newest shadowing the older: so a
-   * savepoint is never released, which would cost a round trip per write of a batch, and {@code
-   * ROLLBACK TO} of a depth still finds that depth's newest one. They all end with the transaction.
+   * Savepoints are plain SQL, not Jdbi's, which keeps one savepoint per name, and never released: a
+   * {@code RELEASE} would cost a round trip per write of a batch, and they all end with the
+   * transaction. Each has a name of its own, so {@code ROLLBACK TO} one never set fails rather than
+   * finding an older one.
    */
   @Override
-  protected void savepoint(Handle handle, int depth) {
-    control(handle, "SAVEPOINT operation_" + depth);
+  protected void savepoint(Handle handle, int savepoint) {
+    control(handle, savepointStatement(savepoint));
   }
 
   @Override
-  protected void releaseSavepoint(Handle handle, int depth) {}
+  protected void releaseSavepoint(Handle handle, int savepoint) {}
 
   @Override
-  protected boolean rollbackToSavepoint(Handle handle, int depth, Throwable failure) {
+  protected boolean rollbackToSavepoint(Handle handle, int savepoint, Throwable failure) {
     try {
-      control(handle, "ROLLBACK TO SAVEPOINT operation_" + depth);
+      control(handle, "ROLLBACK TO SAVEPOINT operation_" + savepoint);
       return true;
     } catch (RuntimeException undoFailure) {
       if (!PostgresErrors.isConnectionLost(PostgresErrors.sqlState(undoFailure))) {
@@ -374,6 +382,40 @@ public final class PostgresDatabase extends Database {
       }
       return false;
     }
+  }
+
+  /**
+   * Sends the savepoints and the revision's statement in one round trip: pgjdbc sends the
+   * statements of one string together and the server runs them in order, each after the one before
+   * has succeeded. Without savepoints, a step like any other.
+   */
+  @Override
+  protected long takeRevision(Handle handle, List<Integer> savepoints) {
+    if (savepoints.isEmpty()) {
+      return super.takeRevision(handle, savepoints);
+    }
+    StringBuilder sql = new StringBuilder();
+    savepoints.forEach(savepoint -> sql.append(savepointStatement(savepoint)).append("; "));
+    sql.append(nextRevisionStatement());
+    try (Statement statement = handle.getConnection().createStatement()) {
+      boolean resultSet = statement.execute(sql.toString());
+      while (!resultSet) {
+        if (statement.getUpdateCount() == -1) {
+          throw new IllegalStateException("The revision's statement returned no row: " + sql);
+        }
+        resultSet = statement.getMoreResults();
+      }
+      try (ResultSet revision = statement.getResultSet()) {
+        revision.next();
+        return revision.getLong(1);
+      }
+    } catch (SQLException failure) {
+      throw PostgresErrors.translate(failure, name, lockTimeout);
+    }
+  }
+
+  private static String savepointStatement(int savepoint) {
+    return "SAVEPOINT operation_" + savepoint;
   }
 
   /** Runs a transaction's own statement on the handle's connection, past Jdbi and its logger. */

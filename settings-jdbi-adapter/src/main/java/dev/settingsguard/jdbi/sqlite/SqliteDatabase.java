@@ -271,8 +271,8 @@ public final class SqliteDatabase extends Database {
   }
 
   @Override
-  protected void savepoint(Handle handle, int depth) {
-    control(handle, "SAVEPOINT operation_" + depth);
+  protected void savepoint(Handle handle, int savepoint) {
+    control(handle, "SAVEPOINT operation_" + savepoint);
   }
 
   /**
@@ -281,8 +281,8 @@ public final class SqliteDatabase extends Database {
    * RELEASE} costs.
    */
   @Override
-  protected void releaseSavepoint(Handle handle, int depth) {
-    control(handle, "RELEASE operation_" + depth);
+  protected void releaseSavepoint(Handle handle, int savepoint) {
+    control(handle, "RELEASE operation_" + savepoint);
   }
 
   /**
@@ -291,8 +291,9 @@ public final class SqliteDatabase extends Database {
    * would commit on its own, so nothing more may run in it.
    */
   @Override
-  protected boolean rollbackToSavepoint(Handle handle, int depth, Throwable failure) {
-    return undo(handle, failure, "ROLLBACK TO operation_" + depth, "RELEASE operation_" + depth);
+  protected boolean rollbackToSavepoint(Handle handle, int savepoint, Throwable failure) {
+    return undo(
+        handle, failure, "ROLLBACK TO operation_" + savepoint, "RELEASE operation_" + savepoint);
   }
 
   /**
