@@ -147,7 +147,8 @@ public abstract class Database implements AutoCloseable {
   private <R> R inSavepoint(OpenTransaction open, Supplier<R> work) {
     return onHandle(
         handle -> {
-          Integer savepoint = ++open.savepointsNumbered;
+          int depth = ++open.savepointDepth;
+          Integer savepoint = releasesSavepoints() ? depth : ++open.savepointsNumbered;
           open.owedSavepoints.add(savepoint);
           try {
             R result = work.get();
@@ -161,6 +162,8 @@ public abstract class Database implements AutoCloseable {
               open.rolledBack = true;
             }
             throw failure;
+          } finally {
+            open.savepointDepth--;
           }
         });
   }
@@ -285,13 +288,20 @@ public abstract class Database implements AutoCloseable {
 
   /**
    * Sets a savepoint. Savepoints nest: one is set inside the transaction, the next inside the work
-   * of the one before, and so on. Each has its own number within the transaction, so a backend that
-   * names them by it never rolls back to an older one of the same name.
+   * of the one before, and so on. Named by its number, a savepoint never shadows an older one that
+   * is still there, so rolling back to one that was not set fails rather than undoing more.
    *
    * @param handle the transaction's handle
-   * @param savepoint its number, from 1, unique within the transaction
+   * @param savepoint its number, from 1: its depth if the backend {@linkplain #releasesSavepoints
+   *     releases} every savepoint, so few names are ever used; else unique within the transaction
    */
   protected abstract void savepoint(Handle handle, int savepoint);
+
+  /**
+   * @return whether {@link #releaseSavepoint} releases the savepoint, so that no older savepoint of
+   *     a depth is left when the next of that depth is set
+   */
+  protected abstract boolean releasesSavepoints();
 
   /**
    * Called when the work under the savepoint succeeded; a backend may leave the savepoint to the
@@ -402,7 +412,10 @@ public abstract class Database implements AutoCloseable {
     /** Open as far as the callers know, but no longer usable after a failure. */
     boolean rolledBack;
 
-    /** How many savepoints were numbered: the last one's number. */
+    /** How many savepoints are set or owed, each inside the work of the one before. */
+    int savepointDepth;
+
+    /** Without {@link #releasesSavepoints}: how many savepoints were numbered, the last number. */
     int savepointsNumbered;
 
     /** Savepoints of works that have run no step yet, to be set, in order, before the next. */

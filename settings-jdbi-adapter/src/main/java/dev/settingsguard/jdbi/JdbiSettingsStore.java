@@ -38,11 +38,12 @@ import org.slf4j.LoggerFactory;
 /**
  * The port over one {@link Database} of either backend; the SQL is the same on both, but that on
  * PostgreSQL a step that writes one row may log it in the same statement. Each operation runs its
- * SQL steps one by one, each in its own {@link Database#withHandle} call, on input that the chain's
- * outermost layer has already checked, and does nothing about concurrency: on its own it shows the
- * original bug (two writers interleave their steps; a reader sees zero active providers between
- * "deactivate all" and "activate one"; two compare-and-sets both pass their check and one update is
- * lost). Wrapped in a transaction by a decorator, every step joins that transaction's handle.
+ * SQL steps one by one, each in its own {@link Database#withHandle} call (taking the revision in
+ * {@link Database#nextRevision}), on input that the chain's outermost layer has already checked,
+ * and does nothing about concurrency: on its own it shows the original bug (two writers interleave
+ * their steps; a reader sees zero active providers between "deactivate all" and "activate one"; two
+ * compare-and-sets both pass their check and one update is lost). Wrapped in a transaction by a
+ * decorator, every step joins that transaction's handle.
  *
  * <p>Every write operation takes the next revision from the one-row counter {@code
  * settings_revision}, stamps it on the rows it writes and logs its changes in {@code
@@ -366,7 +367,8 @@ public final class JdbiSettingsStore implements SettingsStore {
 
   /**
    * Step 1: take the next revision. Step 2: read the provider's revision and name. Step 3: compare.
-   * Step 4: update key (encrypted for that name) and model, returning the row. Step 5: log it.
+   * Step 4: update key (encrypted for that name) and model, returning the row. Step 5: log it (on
+   * PostgreSQL, in step 4's statement).
    */
   @Override
   public AiProvider updateAiProvider(long id, long expectedRevision, ApiKey apiKey, String model) {
@@ -437,7 +439,8 @@ public final class JdbiSettingsStore implements SettingsStore {
 
   /**
    * Step 1: if the provider exists, deactivate the others. Step 2: activate it, returning the row;
-   * no row means it does not exist, and then step 1 changed nothing either. Step 3: log it.
+   * no row means it does not exist, and then step 1 changed nothing either. Step 3: log it (on
+   * PostgreSQL, in step 2's statement).
    */
   @Override
   public AiProvider setActiveProvider(long id) {

@@ -22,10 +22,11 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * Operations nested in one transaction, as a batch of writes runs them. Each depth's savepoint has
- * its own name, and PostgreSQL's are never released (that would cost a round trip per write of a
- * batch): a failed operation must still roll back to its own savepoint, undoing the nested
- * operations that succeeded inside it, and a failed sibling must undo itself alone.
+ * Operations nested in one transaction, as a batch of writes runs them. SQLite names each depth's
+ * savepoint and releases it; PostgreSQL's are never released (that would cost a round trip per
+ * write of a batch) and each has a name of its own: a failed operation must still roll back to its
+ * own savepoint, undoing the nested operations that succeeded inside it, and a failed sibling must
+ * undo itself alone.
  */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
 class NestedOperationsTest {

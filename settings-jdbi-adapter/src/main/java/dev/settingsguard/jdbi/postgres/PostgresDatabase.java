@@ -372,6 +372,11 @@ public final class PostgresDatabase extends Database {
   protected void releaseSavepoint(Handle handle, int savepoint) {}
 
   @Override
+  protected boolean releasesSavepoints() {
+    return false;
+  }
+
+  @Override
   protected boolean rollbackToSavepoint(Handle handle, int savepoint, Throwable failure) {
     try {
       control(handle, "ROLLBACK TO SAVEPOINT operation_" + savepoint);
@@ -406,7 +411,9 @@ public final class PostgresDatabase extends Database {
         resultSet = statement.getMoreResults();
       }
       try (ResultSet revision = statement.getResultSet()) {
-        revision.next();
+        if (!revision.next()) {
+          throw new IllegalStateException("The revision's statement returned no row: " + sql);
+        }
         return revision.getLong(1);
       }
     } catch (SQLException failure) {

@@ -275,6 +275,12 @@ public final class SqliteDatabase extends Database {
     control(handle, "SAVEPOINT operation_" + savepoint);
   }
 
+  /** Each is released when its work succeeds, or rolled back to and released when it fails. */
+  @Override
+  protected boolean releasesSavepoints() {
+    return true;
+  }
+
   /**
    * Released, unlike PostgreSQL's: SQLite's pager looks at every open savepoint for each page a
    * statement writes, so savepoints left open slow every later write of a batch more than a {@code

@@ -162,7 +162,13 @@ class NestedTransactionTest {
                       () -> {
                         store.setSetting("before", "undone");
                         assertThatThrownBy(
-                                () -> database.inTransaction(null, () -> rollBackAll(database)))
+                                () ->
+                                    database.inTransaction(
+                                        null,
+                                        () -> {
+                                          store.setSetting("inside", "undone");
+                                          return rollBackAll(database);
+                                        }))
                             .isInstanceOf(ProviderNotFoundException.class);
                         assertThatThrownBy(
                                 () ->
@@ -180,6 +186,7 @@ class NestedTransactionTest {
           .isInstanceOf(SettingsStorageException.class);
 
       assertThat(store.getSetting("before")).isEmpty();
+      assertThat(store.getSetting("inside")).isEmpty();
       assertThat(store.getSetting("after")).isEmpty();
       store.setSetting("later", "written");
       assertThat(store.getSetting("later")).as("the next transaction is a fresh one").isPresent();
