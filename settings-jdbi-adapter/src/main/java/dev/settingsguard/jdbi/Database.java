@@ -3,6 +3,7 @@ package dev.settingsguard.jdbi;
 import dev.settingsguard.core.SettingsStorageException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.BiFunction;
 import java.util.function.Supplier;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.HandleCallback;
@@ -168,21 +169,6 @@ public abstract class Database implements AutoCloseable {
         });
   }
 
-  /** Sets the savepoints the transaction owes, before a step runs. */
-  private void setOwedSavepoints(OpenTransaction open, Handle handle) {
-    while (!open.owedSavepoints.isEmpty()) {
-      try {
-        savepoint(handle, open.owedSavepoints.get(0));
-      } catch (RuntimeException | Error failure) {
-        // Without its savepoint the work could not be undone alone, and the backend may have
-        // ended the whole transaction (PostgreSQL does after any failed statement).
-        open.rolledBack = true;
-        throw failure;
-      }
-      open.owedSavepoints.remove(0);
-    }
-  }
-
   /**
    * Runs one step of an operation with a handle, translating failures into the port's exceptions.
    * Within {@link #inTransaction}, the callback receives the transaction's handle.
@@ -192,15 +178,9 @@ public abstract class Database implements AutoCloseable {
    * @return the step's result
    */
   protected final <R> R withHandle(HandleCallback<R, RuntimeException> step) {
-    OpenTransaction open = transaction.get();
-    if (open == null) {
-      return onHandle(step);
-    }
-    beginAgainIfRolledBack(open);
-    open.unused = false;
-    return onHandle(
-        handle -> {
-          setOwedSavepoints(open, handle);
+    return runStep(
+        (handle, savepoints) -> {
+          setSavepoints(handle, savepoints);
           return step.withHandle(handle);
         });
   }
@@ -213,31 +193,45 @@ public abstract class Database implements AutoCloseable {
    * @return the revision
    */
   final long nextRevision() {
+    return runStep(this::takeRevision);
+  }
+
+  /**
+   * Runs a step on this thread's transaction, begun again if its first work rolled it back, or
+   * alone outside one. The step is handed the savepoints the transaction owes, to set first.
+   */
+  private <R> R runStep(BiFunction<Handle, List<Integer>, R> step) {
     OpenTransaction open = transaction.get();
     if (open == null) {
-      return onHandle(handle -> takeRevision(handle, List.of()));
+      return onHandle(handle -> step.apply(handle, List.of()));
     }
     beginAgainIfRolledBack(open);
     open.unused = false;
-    // Owed no more: if the step fails, each is rolled back to, which fails for one never set.
+    // Owed no more. If the step fails, each is rolled back to: for one it did not set, that fails,
+    // since no older savepoint has its name, and the transaction is given up; without its savepoint
+    // the work could not be undone alone, and the backend may have ended the whole transaction
+    // (PostgreSQL does after any failed statement).
     List<Integer> savepoints = List.copyOf(open.owedSavepoints);
     open.owedSavepoints.clear();
-    return onHandle(handle -> takeRevision(handle, savepoints));
+    return onHandle(handle -> step.apply(handle, savepoints));
+  }
+
+  private void setSavepoints(Handle handle, List<Integer> savepoints) {
+    savepoints.forEach(savepoint -> savepoint(handle, savepoint));
   }
 
   /**
    * Sets the savepoints, in order, as {@link #savepoint} does, then runs {@link
    * #nextRevisionStatement()}. By default one statement after the other; a backend may send them in
-   * one round trip. If it throws, some savepoints may be set and others not: since a number names
-   * one savepoint only, rolling back to one that was not set fails, and the transaction is given up
-   * rather than more undone.
+   * one round trip. If it throws, some savepoints may be set and others not, as when a step of
+   * {@link #withHandle} fails to set one (see {@link #savepoint}).
    *
    * @param handle the handle of the step
    * @param savepoints the numbers of the savepoints to set first, often none
    * @return the revision, the statement's first column
    */
   protected long takeRevision(Handle handle, List<Integer> savepoints) {
-    savepoints.forEach(savepoint -> savepoint(handle, savepoint));
+    setSavepoints(handle, savepoints);
     return handle.createQuery(nextRevisionStatement()).mapTo(Long.class).one();
   }
 

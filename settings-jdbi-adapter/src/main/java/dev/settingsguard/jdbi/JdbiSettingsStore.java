@@ -227,6 +227,7 @@ public final class JdbiSettingsStore implements SettingsStore {
   @Override
   public Setting replaceSetting(String key, long expectedRevision, String value) {
     long now = nowMicros();
+    LoggedChange logged = new LoggedChange(ChangeKind.SETTING_WRITTEN, key, null);
     long revision = nextRevision();
     long actual =
         database.withHandle(
@@ -252,7 +253,7 @@ public final class JdbiSettingsStore implements SettingsStore {
                                     + NEXT_UPDATED_AT
                                     + " WHERE key = :key",
                             SETTING_COLUMNS,
-                            ChangeKind.SETTING_WRITTEN))
+                            logged))
                     .bind("key", key)
                     .bind("value", value)
                     .bind("now", now)
@@ -262,9 +263,7 @@ public final class JdbiSettingsStore implements SettingsStore {
                     .orElseThrow(
                         () ->
                             new RevisionConflictException("setting " + key, expectedRevision, 0)));
-    if (!database.logsInWritingStatement()) {
-      logChanges(revision, now, List.of(new LoggedChange(ChangeKind.SETTING_WRITTEN, key, null)));
-    }
+    logUnlessTheWriteDid(revision, now, logged);
     return written;
   }
 
@@ -373,6 +372,7 @@ public final class JdbiSettingsStore implements SettingsStore {
   @Override
   public AiProvider updateAiProvider(long id, long expectedRevision, ApiKey apiKey, String model) {
     long now = nowMicros();
+    LoggedChange logged = new LoggedChange(ChangeKind.PROVIDER_WRITTEN, null, id);
     long revision = nextRevision();
     Map.Entry<Long, String> current =
         database
@@ -401,7 +401,7 @@ public final class JdbiSettingsStore implements SettingsStore {
                                             + NEXT_UPDATED_AT
                                             + " WHERE id = :id",
                                         PROVIDER_COLUMNS,
-                                        ChangeKind.PROVIDER_WRITTEN))
+                                        logged))
                                 .bind("key", secret)
                                 .bind("model", model)
                                 .bind("revision", revision)
@@ -410,9 +410,7 @@ public final class JdbiSettingsStore implements SettingsStore {
                                 .map(written(apiKey))
                                 .findOne()))
             .orElseThrow(() -> new ProviderNotFoundException(id));
-    if (!database.logsInWritingStatement()) {
-      logChanges(revision, now, List.of(new LoggedChange(ChangeKind.PROVIDER_WRITTEN, null, id)));
-    }
+    logUnlessTheWriteDid(revision, now, logged);
     return stored;
   }
 
@@ -445,6 +443,7 @@ public final class JdbiSettingsStore implements SettingsStore {
   @Override
   public AiProvider setActiveProvider(long id) {
     long now = nowMicros();
+    LoggedChange logged = new LoggedChange(ChangeKind.ACTIVE_PROVIDER_CHANGED, null, id);
     long revision = nextRevision();
     database.withHandle(
         h ->
@@ -466,17 +465,14 @@ public final class JdbiSettingsStore implements SettingsStore {
                                     + NEXT_UPDATED_AT
                                     + " WHERE id = :id",
                                 PROVIDER_COLUMNS,
-                                ChangeKind.ACTIVE_PROVIDER_CHANGED))
+                                logged))
                         .bind("revision", revision)
                         .bind("now", now)
                         .bind("id", id)
                         .map(this::provider)
                         .findOne())
             .orElseThrow(() -> new ProviderNotFoundException(id));
-    if (!database.logsInWritingStatement()) {
-      logChanges(
-          revision, now, List.of(new LoggedChange(ChangeKind.ACTIVE_PROVIDER_CHANGED, null, id)));
-    }
+    logUnlessTheWriteDid(revision, now, logged);
     return active;
   }
 
@@ -765,17 +761,17 @@ public final class JdbiSettingsStore implements SettingsStore {
   /**
    * A statement that writes one row, bound to {@code :revision} and {@code :now}, returning its
    * {@code columns}; where {@link Database#logsInWritingStatement} says a statement can write two
-   * tables, one that also logs a change of {@code kind} for the row it writes, if it writes one, as
-   * {@link #logChanges} would: one round trip less. Elsewhere the caller logs the change itself.
+   * tables, one that also logs {@code change} for the row it writes, if it writes one, as {@link
+   * #logChanges} would: one round trip less. Elsewhere {@link #logUnlessTheWriteDid} logs it.
    *
-   * @param columns {@link #PROVIDER_COLUMNS}, which name the row by {@code id}, or {@link
-   *     #SETTING_COLUMNS}, which name it by {@code key}
+   * @param columns {@link #PROVIDER_COLUMNS} or {@link #SETTING_COLUMNS}, whose {@code id} or
+   *     {@code key} the log names as the change does
    */
-  private String loggingTheReturnedRow(String write, String columns, ChangeKind kind) {
+  private String loggingTheReturnedRow(String write, String columns, LoggedChange change) {
     if (!database.logsInWritingStatement()) {
       return write + " RETURNING " + columns;
     }
-    String named = columns.equals(PROVIDER_COLUMNS) ? "NULL, id" : "key, NULL";
+    String named = change.providerId() != null ? "NULL, id" : "key, NULL";
     return "WITH written AS ("
         + write
         + " RETURNING "
@@ -783,12 +779,19 @@ public final class JdbiSettingsStore implements SettingsStore {
         + "), logged AS (INSERT INTO settings_changes"
         + " (revision, seq, kind, setting_key, provider_id, changed_at)"
         + " SELECT :revision, 0, '"
-        + kind.name()
+        + change.kind().name()
         + "', "
         + named
         + ", :now FROM written) SELECT "
         + columns
         + " FROM written";
+  }
+
+  /** Logs the one change of a write, unless {@link #loggingTheReturnedRow} had the write log it. */
+  private void logUnlessTheWriteDid(long revision, long now, LoggedChange change) {
+    if (!database.logsInWritingStatement()) {
+      logChanges(revision, now, List.of(change));
+    }
   }
 
   private void logChanges(long revision, long now, List<LoggedChange> changes) {
