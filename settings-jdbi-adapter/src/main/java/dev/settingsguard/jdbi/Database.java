@@ -1,13 +1,20 @@
 package dev.settingsguard.jdbi;
 
 import dev.settingsguard.core.SettingsStorageException;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.function.BiFunction;
 import java.util.function.Supplier;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.HandleCallback;
+import org.jdbi.v3.core.mapper.RowMapper;
+import org.jdbi.v3.core.result.ResultProducers;
 import org.jdbi.v3.core.statement.SqlLogger;
+import org.jdbi.v3.core.statement.SqlStatements;
 
 /**
  * One settings database of some backend: its connections, its schema and the transactions that
@@ -143,7 +150,7 @@ public abstract class Database implements AutoCloseable {
   /**
    * Runs the work in a savepoint, which is set with the work's first step: a work that fails before
    * it runs a statement has nothing to undo, and a backend can send the savepoint in the round trip
-   * of that step ({@link #takeRevision}).
+   * of that step ({@link #nextRevision(WriteAfterRevision)}).
    */
   private <R> R inSavepoint(OpenTransaction open, Supplier<R> work) {
     return onHandle(
@@ -188,13 +195,115 @@ public abstract class Database implements AutoCloseable {
   /**
    * The step that takes the next revision, every write's first: runs {@link
    * #nextRevisionStatement()} as {@link #withHandle} runs a step, and with it the savepoints the
-   * transaction owes ({@link #takeRevision}).
+   * transaction owes, in one round trip where the backend {@linkplain #sendsStatementsTogether
+   * sends statements together}.
    *
    * @return the revision
    */
   final long nextRevision() {
-    return runStep(this::takeRevision);
+    return nextRevision(new WriteAfterRevision<>(List.of(), Map.of(), null)).revision();
   }
+
+  /**
+   * A write's first step and the write, as one: takes the next revision as {@link #nextRevision()}
+   * does, then runs the write's statements. In a transaction on a backend that {@linkplain
+   * #sendsStatementsTogether sends statements together}, the savepoints, the revision's statement
+   * and the write's go in one round trip, and the write's statements read the revision from the
+   * counter, as their transaction sees it after the revision's statement; else they run one after
+   * the other, bound to the revision taken. Outside a transaction each statement commits alone, as
+   * separate steps would.
+   *
+   * @param write the statements, which name the revision {@code :revision}
+   * @param <R> the type of the last statement's rows
+   * @return the revision, and the last statement's first row if it returned one
+   */
+  final <R> Revised<R> nextRevision(WriteAfterRevision<R> write) {
+    return runStep(
+        (handle, savepoints) ->
+            sendsStatementsTogether() && inOpenTransaction()
+                ? revisionAndWriteTogether(handle, savepoints, write)
+                : revisionThenWrite(handle, savepoints, write));
+  }
+
+  /** The statements of a write that follow its revision, and the last one's row mapper. */
+  record WriteAfterRevision<R>(List<String> statements, Map<String, ?> binds, RowMapper<R> rows) {}
+
+  /** A write's revision, and the first row its last statement returned, if any. */
+  record Revised<R>(long revision, Optional<R> row) {}
+
+  private <R> Revised<R> revisionThenWrite(
+      Handle handle, List<Integer> savepoints, WriteAfterRevision<R> write) {
+    setSavepoints(handle, savepoints);
+    long revision = handle.createQuery(nextRevisionStatement()).mapTo(Long.class).one();
+    Optional<R> row = Optional.empty();
+    List<String> statements = write.statements();
+    for (int i = 0; i < statements.size(); i++) {
+      var statement =
+          handle
+              .createQuery(statements.get(i))
+              .configure(SqlStatements.class, config -> config.setUnusedBindingAllowed(true))
+              .bindMap(write.binds())
+              .bind("revision", revision);
+      if (i < statements.size() - 1) {
+        statement.execute(ResultProducers.returningUpdateCount());
+      } else {
+        row = statement.map(write.rows()).findFirst();
+      }
+    }
+    return new Revised<>(revision, row);
+  }
+
+  /**
+   * One string of statements, their results read in order: the savepoints' and each write
+   * statement's update counts, the revision's row, and the last statement's rows.
+   */
+  private <R> Revised<R> revisionAndWriteTogether(
+      Handle handle, List<Integer> savepoints, WriteAfterRevision<R> write) {
+    StringBuilder sql = new StringBuilder();
+    savepoints.forEach(savepoint -> sql.append(savepointStatement(savepoint)).append("; "));
+    sql.append(nextRevisionStatement());
+    write
+        .statements()
+        .forEach(
+            statement ->
+                sql.append("; ").append(statement.replace(":revision", REVISION_AS_WRITTEN)));
+    return handle
+        .createUpdate(sql.toString())
+        .bindMap(write.binds())
+        .execute(
+            (executed, context) -> {
+              PreparedStatement statement = executed.get();
+              Long revision = null;
+              Optional<R> row = Optional.empty();
+              boolean resultSet = statement.getResultSet() != null;
+              while (resultSet || statement.getUpdateCount() != -1) {
+                if (resultSet) {
+                  try (ResultSet results = statement.getResultSet()) {
+                    boolean hasRow = results.next();
+                    if (revision == null) {
+                      if (!hasRow) {
+                        throw new IllegalStateException("The revision's statement returned no row");
+                      }
+                      revision = results.getLong(1);
+                    } else {
+                      row =
+                          hasRow
+                              ? Optional.of(write.rows().map(results, context))
+                              : Optional.empty();
+                    }
+                  }
+                }
+                resultSet = statement.getMoreResults();
+              }
+              if (revision == null) {
+                throw new IllegalStateException("The revision's statement returned no row");
+              }
+              return new Revised<>(revision, row);
+            });
+  }
+
+  /** The revision, in a statement sent with the one that took it (which runs first). */
+  private static final String REVISION_AS_WRITTEN = "(SELECT revision FROM settings_revision)";
 
   /**
    * Runs a step on this thread's transaction, begun again if its first work rolled it back, or
@@ -218,21 +327,6 @@ public abstract class Database implements AutoCloseable {
 
   private void setSavepoints(Handle handle, List<Integer> savepoints) {
     savepoints.forEach(savepoint -> savepoint(handle, savepoint));
-  }
-
-  /**
-   * Sets the savepoints, in order, as {@link #savepoint} does, then runs {@link
-   * #nextRevisionStatement()}. By default one statement after the other; a backend may send them in
-   * one round trip. If it throws, some savepoints may be set and others not, as when a step of
-   * {@link #withHandle} fails to set one (see {@link #savepoint}).
-   *
-   * @param handle the handle of the step
-   * @param savepoints the numbers of the savepoints to set first, often none
-   * @return the revision, the statement's first column
-   */
-  protected long takeRevision(Handle handle, List<Integer> savepoints) {
-    setSavepoints(handle, savepoints);
-    return handle.createQuery(nextRevisionStatement()).mapTo(Long.class).one();
   }
 
   /**
@@ -326,8 +420,8 @@ public abstract class Database implements AutoCloseable {
 
   /**
    * Installs a logger that sees every step's statement (not the transactions' own statements), to
-   * log or time them; a revision's statement sent with savepoints ({@link #takeRevision}) goes past
-   * it too.
+   * log or time them; statements sent together ({@link #sendsStatementsTogether}) reach it as one
+   * string.
    *
    * @param logger the logger
    */
@@ -352,6 +446,23 @@ public abstract class Database implements AutoCloseable {
    */
   protected String nextRevisionStatement() {
     return "UPDATE settings_revision SET revision = revision + 1 RETURNING revision";
+  }
+
+  /**
+   * @return whether the backend's driver sends the statements of one string together, in one round
+   *     trip, and the server runs them in order in the transaction, each after the one before has
+   *     succeeded; by default not
+   */
+  protected boolean sendsStatementsTogether() {
+    return false;
+  }
+
+  /**
+   * @param savepoint the savepoint's number
+   * @return the statement that sets it, as every backend spells it
+   */
+  protected static String savepointStatement(int savepoint) {
+    return "SAVEPOINT operation_" + savepoint;
   }
 
   /**

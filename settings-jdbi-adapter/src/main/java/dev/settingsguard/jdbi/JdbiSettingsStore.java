@@ -438,41 +438,31 @@ public final class JdbiSettingsStore implements SettingsStore {
   /**
    * Step 1: if the provider exists, deactivate the others. Step 2: activate it, returning the row;
    * no row means it does not exist, and then step 1 changed nothing either. Step 3: log it (on
-   * PostgreSQL, in step 2's statement).
+   * PostgreSQL, in step 2's statement). In a transaction on PostgreSQL, both steps go with the
+   * revision's statement in one round trip.
    */
   @Override
   public AiProvider setActiveProvider(long id) {
     long now = nowMicros();
     LoggedChange logged = new LoggedChange(ChangeKind.ACTIVE_PROVIDER_CHANGED, null, id);
-    long revision = nextRevision();
-    database.withHandle(
-        h ->
-            h.createUpdate(
+    Database.Revised<AiProvider> activation =
+        nextRevision(
+            new Database.WriteAfterRevision<>(
+                List.of(
                     "UPDATE ai_providers SET is_active = 0, revision = :revision"
                         + " WHERE is_active = 1 AND id <> :id"
-                        + " AND EXISTS (SELECT 1 FROM ai_providers WHERE id = :id)")
-                .bind("revision", revision)
-                .bind("id", id)
-                .execute());
-    AiProvider active =
-        database
-            .withHandle(
-                h ->
-                    h.createQuery(
-                            loggingTheReturnedRow(
-                                "UPDATE ai_providers SET is_active = 1, revision = :revision,"
-                                    + " updated_at = "
-                                    + NEXT_UPDATED_AT
-                                    + " WHERE id = :id",
-                                PROVIDER_COLUMNS,
-                                logged))
-                        .bind("revision", revision)
-                        .bind("now", now)
-                        .bind("id", id)
-                        .map(this::provider)
-                        .findOne())
-            .orElseThrow(() -> new ProviderNotFoundException(id));
-    logUnlessTheWriteDid(revision, now, logged);
+                        + " AND EXISTS (SELECT 1 FROM ai_providers WHERE id = :id)",
+                    loggingTheReturnedRow(
+                        "UPDATE ai_providers SET is_active = 1, revision = :revision,"
+                            + " updated_at = "
+                            + NEXT_UPDATED_AT
+                            + " WHERE id = :id",
+                        PROVIDER_COLUMNS,
+                        logged)),
+                Map.of("id", id, "now", now),
+                this::provider));
+    AiProvider active = activation.row().orElseThrow(() -> new ProviderNotFoundException(id));
+    logUnlessTheWriteDid(activation.revision(), now, logged);
     return active;
   }
 
@@ -744,6 +734,21 @@ public final class JdbiSettingsStore implements SettingsStore {
    */
   private long nextRevision() {
     long revision = database.nextRevision();
+    trimIfDue(revision);
+    return revision;
+  }
+
+  /**
+   * Takes the next revision and makes the write, in one round trip where the backend can; every
+   * {@value #TRIM_EVERY}th revision also trims the log, after the write.
+   */
+  private <R> Database.Revised<R> nextRevision(Database.WriteAfterRevision<R> write) {
+    Database.Revised<R> revised = database.nextRevision(write);
+    trimIfDue(revised.revision());
+    return revised;
+  }
+
+  private void trimIfDue(long revision) {
     long trimThrough = revision - changeLogLength;
     if (revision % TRIM_EVERY == 0 && trimThrough > 0) {
       database.withHandle(
@@ -755,7 +760,6 @@ public final class JdbiSettingsStore implements SettingsStore {
                 trimThrough);
           });
     }
-    return revision;
   }
 
   /**

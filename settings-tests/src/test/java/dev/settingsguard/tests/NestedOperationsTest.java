@@ -3,8 +3,12 @@ package dev.settingsguard.tests;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.settingsguard.core.AiProvider;
+import dev.settingsguard.core.ChangeKind;
 import dev.settingsguard.core.ProviderNotFoundException;
 import dev.settingsguard.core.Setting;
+import dev.settingsguard.core.SettingsChange;
+import dev.settingsguard.core.SettingsWatch;
 import dev.settingsguard.jdbi.Database;
 import dev.settingsguard.jdbi.JdbiSettingsStore;
 import dev.settingsguard.jdbi.TransactionMode;
@@ -15,6 +19,10 @@ import dev.settingsguard.tests.support.Backend;
 import dev.settingsguard.tests.support.TestDatabase;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -62,6 +70,53 @@ class NestedOperationsTest {
       assertThat(store.listSettings())
           .extracting(Setting::key)
           .containsExactly("after", "first", "sibling");
+    }
+  }
+
+  /**
+   * On PostgreSQL an activation in a batch sends its savepoint, the revision and its statements in
+   * one round trip, two savepoints when it is nested twice; one of a provider that does not exist
+   * must still undo itself alone, take no revision and log nothing.
+   */
+  @ParameterizedTest
+  @EnumSource(Backend.class)
+  void activationsInABatchEachTakeARevisionAndLogOneChangeUnlessTheyFail(Backend backend)
+      throws InterruptedException {
+    try (Database database = open(backend.newDatabase(dir));
+        JdbiSettingsStore store = new JdbiSettingsStore(database)) {
+      long a = store.addAiProvider("a", null, null).id();
+      long b = store.addAiProvider("b", null, null).id();
+      long before = store.currentRevision();
+      BlockingQueue<SettingsChange> changes = new LinkedBlockingQueue<>();
+      List<Long> revisions =
+          database.inTransaction(
+              TransactionMode.EXCLUSIVE,
+              () -> {
+                List<Long> taken = new ArrayList<>();
+                taken.add(store.setActiveProvider(b).revision()); // the first: no savepoint
+                nested(database, () -> taken.add(store.setActiveProvider(a).revision()));
+                assertThatThrownBy(() -> nested(database, () -> store.setActiveProvider(a + b)))
+                    .isInstanceOf(ProviderNotFoundException.class);
+                nested(
+                    database,
+                    () -> nested(database, () -> taken.add(store.setActiveProvider(b).revision())));
+                return taken;
+              });
+
+      assertThat(revisions).containsExactly(before + 1, before + 2, before + 3);
+      assertThat(store.currentRevision()).isEqualTo(before + 3);
+      assertThat(store.getActiveProvider()).map(AiProvider::id).contains(b);
+      assertThat(store.listAiProviders()).filteredOn(AiProvider::active).hasSize(1);
+      try (SettingsWatch watch = store.watch(before, changes::add)) {
+        for (long revision = before + 1; revision <= before + 3; revision++) {
+          SettingsChange change = changes.poll(10, TimeUnit.SECONDS);
+          assertThat(change).isNotNull();
+          assertThat(change.revision()).isEqualTo(revision);
+          assertThat(change.kind()).isEqualTo(ChangeKind.ACTIVE_PROVIDER_CHANGED);
+          assertThat(change.providerId()).isEqualTo(revision == before + 2 ? a : b);
+        }
+        assertThat(changes.poll(200, TimeUnit.MILLISECONDS)).isNull();
+      }
     }
   }
 

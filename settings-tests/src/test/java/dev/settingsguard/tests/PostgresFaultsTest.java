@@ -177,7 +177,7 @@ class PostgresFaultsTest {
         new SqlLogger() {
           @Override
           public void logAfterExecution(StatementContext context) {
-            if (context.getRawSql().startsWith("UPDATE ai_providers SET is_active = 0")
+            if (context.getRawSql().contains("UPDATE ai_providers SET is_active = 0")
                 && frozen.compareAndSet(false, true)) {
               server.freeze();
             }

@@ -11,11 +11,9 @@ import dev.settingsguard.jdbi.postgres.internal.NotificationSignal;
 import dev.settingsguard.jdbi.postgres.internal.OwnedPool;
 import dev.settingsguard.jdbi.postgres.internal.PostgresErrors;
 import dev.settingsguard.jdbi.postgres.internal.PostgresSchema;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
-import java.util.List;
 import java.util.Objects;
 import javax.sql.DataSource;
 import org.jdbi.v3.core.Handle;
@@ -390,39 +388,12 @@ public final class PostgresDatabase extends Database {
   }
 
   /**
-   * Sends the savepoints and the revision's statement in one round trip: pgjdbc sends the
-   * statements of one string together and the server runs them in order, each after the one before
-   * has succeeded. Without savepoints, a step like any other.
+   * pgjdbc sends the statements of one string together, and the server runs them in order, each
+   * after the one before has succeeded.
    */
   @Override
-  protected long takeRevision(Handle handle, List<Integer> savepoints) {
-    if (savepoints.isEmpty()) {
-      return super.takeRevision(handle, savepoints);
-    }
-    StringBuilder sql = new StringBuilder();
-    savepoints.forEach(savepoint -> sql.append(savepointStatement(savepoint)).append("; "));
-    sql.append(nextRevisionStatement());
-    try (Statement statement = handle.getConnection().createStatement()) {
-      boolean resultSet = statement.execute(sql.toString());
-      while (!resultSet) {
-        if (statement.getUpdateCount() == -1) {
-          throw new IllegalStateException("The revision's statement returned no row: " + sql);
-        }
-        resultSet = statement.getMoreResults();
-      }
-      try (ResultSet revision = statement.getResultSet()) {
-        if (!revision.next()) {
-          throw new IllegalStateException("The revision's statement returned no row: " + sql);
-        }
-        return revision.getLong(1);
-      }
-    } catch (SQLException failure) {
-      throw PostgresErrors.translate(failure, name, lockTimeout);
-    }
-  }
-
-  private static String savepointStatement(int savepoint) {
-    return "SAVEPOINT operation_" + savepoint;
+  protected boolean sendsStatementsTogether() {
+    return true;
   }
 
   /** Runs a transaction's own statement on the handle's connection, past Jdbi and its logger. */

@@ -272,7 +272,7 @@ public final class SqliteDatabase extends Database {
 
   @Override
   protected void savepoint(Handle handle, int savepoint) {
-    control(handle, "SAVEPOINT operation_" + savepoint);
+    control(handle, savepointStatement(savepoint));
   }
 
   /** Each is released when its work succeeds, or rolled back to and released when it fails. */
