@@ -1,5 +1,6 @@
 package dev.settingsguard.jdbi;
 
+import dev.settingsguard.core.SettingsBusyException;
 import dev.settingsguard.core.SettingsStorageException;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -78,6 +79,10 @@ public abstract class Database implements AutoCloseable {
         throw new SettingsStorageException(
             "The enclosing transaction on " + name() + " was rolled back after a failure", null);
       }
+      if (open.beginningRefused != null) {
+        throw new SettingsBusyException(
+            open.beginningRefused.resource(), open.beginningRefused.waited());
+      }
       beginAgainIfRolledBack(open);
       return open.unused ? asFirstWork(open, work) : inSavepoint(open, work);
     }
@@ -85,7 +90,7 @@ public abstract class Database implements AutoCloseable {
     R result =
         onHandle(
             handle -> {
-              begin(handle, mode);
+              opened.leftBeginning = begin(handle, mode);
               transaction.set(opened);
               try {
                 R done = work.get();
@@ -140,7 +145,7 @@ public abstract class Database implements AutoCloseable {
     if (!open.begun) {
       onHandle(
           handle -> {
-            begin(handle, open.mode);
+            open.leftBeginning = begin(handle, open.mode);
             open.begun = true;
             return null;
           });
@@ -186,8 +191,9 @@ public abstract class Database implements AutoCloseable {
    */
   protected final <R> R withHandle(HandleCallback<R, RuntimeException> step) {
     return runStep(
-        (handle, savepoints) -> {
-          setSavepoints(handle, savepoints);
+        false,
+        (handle, owed) -> {
+          setSavepoints(handle, owed.savepoints());
           return step.withHandle(handle);
         });
   }
@@ -218,11 +224,13 @@ public abstract class Database implements AutoCloseable {
    * @return the revision, and the last statement's first row if it returned one
    */
   final <R> Revised<R> nextRevision(WriteAfterRevision<R> write) {
+    boolean together = sendsStatementsTogether() && inOpenTransaction();
     return runStep(
-        (handle, savepoints) ->
-            sendsStatementsTogether() && inOpenTransaction()
-                ? revisionAndWriteTogether(handle, savepoints, write)
-                : revisionThenWrite(handle, savepoints, write));
+        together,
+        (handle, owed) ->
+            together
+                ? revisionAndWriteTogether(handle, owed, write)
+                : revisionThenWrite(handle, owed.savepoints(), write));
   }
 
   /** The statements of a write that follow its revision, and the last one's row mapper. */
@@ -254,49 +262,47 @@ public abstract class Database implements AutoCloseable {
   }
 
   /**
-   * One string of statements, their results read in order: the savepoints' and each write
-   * statement's update counts, the revision's row, and the last statement's rows.
+   * One string of statements, which return one result each, in order: the beginning's, the
+   * savepoints', the revision's row, and the write's; of these, only the last's rows are read.
    */
   private <R> Revised<R> revisionAndWriteTogether(
-      Handle handle, List<Integer> savepoints, WriteAfterRevision<R> write) {
-    StringBuilder sql = new StringBuilder();
-    savepoints.forEach(savepoint -> sql.append(savepointStatement(savepoint)).append("; "));
-    sql.append(nextRevisionStatement());
+      Handle handle, Owed owed, WriteAfterRevision<R> write) {
+    List<String> statements = new ArrayList<>();
+    if (owed.beginning() != null) {
+      statements.add(owed.beginning());
+    }
+    owed.savepoints().forEach(savepoint -> statements.add(savepointStatement(savepoint)));
+    int revisionResult = statements.size();
+    statements.add(nextRevisionStatement());
     write
         .statements()
-        .forEach(
-            statement ->
-                sql.append("; ").append(statement.replace(":revision", REVISION_AS_WRITTEN)));
+        .forEach(statement -> statements.add(statement.replace(":revision", REVISION_AS_WRITTEN)));
+    int lastResult = write.statements().isEmpty() ? -1 : statements.size() - 1;
     return handle
-        .createUpdate(sql.toString())
+        .createUpdate(String.join("; ", statements))
         .bindMap(write.binds())
         .execute(
             (executed, context) -> {
               PreparedStatement statement = executed.get();
-              Long revision = null;
+              long revision = 0;
               Optional<R> row = Optional.empty();
-              boolean resultSet = statement.getResultSet() != null;
-              while (resultSet || statement.getUpdateCount() != -1) {
-                if (resultSet) {
-                  try (ResultSet results = statement.getResultSet()) {
-                    boolean hasRow = results.next();
-                    if (revision == null) {
-                      if (!hasRow) {
-                        throw new IllegalStateException("The revision's statement returned no row");
-                      }
-                      revision = results.getLong(1);
-                    } else {
-                      row =
-                          hasRow
-                              ? Optional.of(write.rows().map(results, context))
-                              : Optional.empty();
+              for (int result = 0; result <= Math.max(revisionResult, lastResult); result++) {
+                if (result > 0) {
+                  statement.getMoreResults();
+                }
+                if (result != revisionResult && result != lastResult) {
+                  continue;
+                }
+                try (ResultSet results = statement.getResultSet()) {
+                  if (result == revisionResult) {
+                    if (results == null || !results.next()) {
+                      throw new IllegalStateException("The revision's statement returned no row");
                     }
+                    revision = results.getLong(1);
+                  } else if (results != null && results.next()) {
+                    row = Optional.of(write.rows().map(results, context));
                   }
                 }
-                resultSet = statement.getMoreResults();
-              }
-              if (revision == null) {
-                throw new IllegalStateException("The revision's statement returned no row");
               }
               return new Revised<>(revision, row);
             });
@@ -307,23 +313,52 @@ public abstract class Database implements AutoCloseable {
 
   /**
    * Runs a step on this thread's transaction, begun again if its first work rolled it back, or
-   * alone outside one. The step is handed the savepoints the transaction owes, to set first.
+   * alone outside one. The step is handed what the transaction owes, to send first: the savepoints,
+   * and, if {@code sendsBeginningWithStep}, the statement its beginning left to the first step;
+   * else that statement runs here first. If the statement is refused a lock, the transaction's
+   * later works are refused at once, as they would have been had {@link #begin} taken it.
    */
-  private <R> R runStep(BiFunction<Handle, List<Integer>, R> step) {
+  private <R> R runStep(boolean sendsBeginningWithStep, BiFunction<Handle, Owed, R> step) {
     OpenTransaction open = transaction.get();
     if (open == null) {
-      return onHandle(handle -> step.apply(handle, List.of()));
+      return onHandle(handle -> step.apply(handle, new Owed(null, List.of())));
     }
     beginAgainIfRolledBack(open);
     open.unused = false;
+    String beginning = open.leftBeginning;
+    open.leftBeginning = null;
+    if (beginning != null && !sendsBeginningWithStep) {
+      try {
+        onHandle(
+            handle ->
+                handle.createUpdate(beginning).execute(ResultProducers.returningUpdateCount()));
+      } catch (SettingsBusyException busy) {
+        open.beginningRefused = beginningRefused(busy);
+        throw open.beginningRefused;
+      }
+    }
     // Owed no more. If the step fails, each is rolled back to: for one it did not set, that fails,
     // since no older savepoint has its name, and the transaction is given up; without its savepoint
     // the work could not be undone alone, and the backend may have ended the whole transaction
     // (PostgreSQL does after any failed statement).
-    List<Integer> savepoints = List.copyOf(open.owedSavepoints);
+    Owed owed =
+        new Owed(sendsBeginningWithStep ? beginning : null, List.copyOf(open.owedSavepoints));
     open.owedSavepoints.clear();
-    return onHandle(handle -> step.apply(handle, savepoints));
+    try {
+      return onHandle(handle -> step.apply(handle, owed));
+    } catch (SettingsBusyException busy) {
+      if (owed.beginning() != null) {
+        open.beginningRefused = busy;
+      }
+      throw busy;
+    }
   }
+
+  /**
+   * What a step sends before its own statements: the statement the transaction's beginning left to
+   * it, or {@code null}, and the savepoints of the works it is the first step of.
+   */
+  private record Owed(String beginning, List<Integer> savepoints) {}
 
   private void setSavepoints(Handle handle, List<Integer> savepoints) {
     savepoints.forEach(savepoint -> savepoint(handle, savepoint));
@@ -355,10 +390,26 @@ public abstract class Database implements AutoCloseable {
   /**
    * Begins the outermost transaction on the handle. If it throws, no transaction is left open.
    *
+   * <p>A backend that {@linkplain #sendsStatementsTogether sends statements together} may leave a
+   * statement of its beginning, such as taking a lock, to the transaction's first step, which then
+   * sends it in the same round trip, or else runs it alone first (and a lock it is refused then is
+   * given to {@link #beginningRefused}). Either way, a lock refused in that round trip refuses the
+   * transaction's later works too, as if the beginning had been refused it.
+   *
    * @param handle the transaction's handle
    * @param mode how the transaction excludes other writers
+   * @return the statement left to the first step, or {@code null}
    */
-  protected abstract void begin(Handle handle, TransactionMode mode);
+  protected abstract String begin(Handle handle, TransactionMode mode);
+
+  /**
+   * @param busy a lock refused to the statement that {@link #begin} left to the first step, run
+   *     alone
+   * @return what to throw instead, e.g. naming the lock; by default {@code busy}
+   */
+  protected SettingsBusyException beginningRefused(SettingsBusyException busy) {
+    return busy;
+  }
 
   /**
    * @param handle the transaction's handle
@@ -525,6 +576,12 @@ public abstract class Database implements AutoCloseable {
 
     /** Savepoints of works that have run no step yet, to be set, in order, before the next. */
     final List<Integer> owedSavepoints = new ArrayList<>(2);
+
+    /** The statement that {@link #begin} left to the first step, until a step sends it. */
+    String leftBeginning;
+
+    /** Set when that statement was refused a lock: every later work is refused too. */
+    SettingsBusyException beginningRefused;
 
     /** What {@link #runAfterCommit} deferred. */
     final List<Runnable> afterCommit = new ArrayList<>();

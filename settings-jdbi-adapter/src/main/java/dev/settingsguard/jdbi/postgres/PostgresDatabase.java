@@ -288,39 +288,43 @@ public final class PostgresDatabase extends Database {
   }
 
   /**
-   * Begins a transaction. On the owned pool, whose sessions carry the bounds ({@code lock_timeout},
-   * {@code idle_in_transaction_session_timeout}) from their start, {@link
-   * TransactionMode#EXCLUSIVE} takes the writers' advisory lock in one round trip with the driver's
-   * {@code BEGIN}, and {@link TransactionMode#ATOMIC} sends nothing: the driver's {@code BEGIN}
-   * goes with the first step. On an application's data source, one statement first makes the
-   * transaction {@code READ COMMITTED}, and one sets its bounds (and takes the lock).
+   * Begins a transaction; the driver sends its {@code BEGIN} with the first statement. On the owned
+   * pool, whose sessions carry the bounds ({@code lock_timeout}, {@code
+   * idle_in_transaction_session_timeout}) from their start, nothing is sent here: {@link
+   * TransactionMode#EXCLUSIVE} leaves the writers' advisory lock to the first step, which sends it
+   * in its own round trip (a write's first step, in one round trip with the write). On an
+   * application's data source, one statement first makes the transaction {@code READ COMMITTED},
+   * and one sets its bounds (and takes the lock).
+   *
+   * <p>Transactions are {@code READ COMMITTED}: each statement sent after the lock's, even in the
+   * same round trip, takes its snapshot after the lock was granted.
    */
   @Override
-  protected void begin(Handle handle, TransactionMode mode) {
+  protected String begin(Handle handle, TransactionMode mode) {
     handle.begin();
+    if (ownedPool != null) {
+      return mode == TransactionMode.EXCLUSIVE ? WRITERS_LOCK_STATEMENT : null;
+    }
     try {
-      if (ownedPool == null) {
-        // The owned pool's connections are READ COMMITTED; an application's may default to a
-        // snapshot taken before the lock is granted.
-        control(handle, "SET TRANSACTION ISOLATION LEVEL READ COMMITTED");
-        beginWrite(
-            handle, mode == TransactionMode.EXCLUSIVE ? exclusiveBoundsStatement : boundsStatement);
-      } else if (mode == TransactionMode.EXCLUSIVE) {
-        beginWrite(handle, WRITERS_LOCK_STATEMENT);
-      }
+      // The owned pool's connections are READ COMMITTED; an application's may default to a
+      // snapshot taken before the lock is granted.
+      control(handle, "SET TRANSACTION ISOLATION LEVEL READ COMMITTED");
+      control(
+          handle, mode == TransactionMode.EXCLUSIVE ? exclusiveBoundsStatement : boundsStatement);
+      return null;
+    } catch (SettingsBusyException lockNotGranted) {
+      rollback(handle, lockNotGranted);
+      throw beginningRefused(lockNotGranted);
     } catch (RuntimeException | Error failure) {
       rollback(handle, failure);
       throw failure;
     }
   }
 
-  /** A lock not granted within {@code lock_timeout} here is the writers' advisory lock. */
-  private void beginWrite(Handle handle, String statement) {
-    try {
-      control(handle, statement);
-    } catch (SettingsBusyException lockNotGranted) {
-      throw new SettingsBusyException("advisory lock of the writers of " + name, lockTimeout);
-    }
+  /** Names the writers' advisory lock, the only lock the statement that takes it waits for. */
+  @Override
+  protected SettingsBusyException beginningRefused(SettingsBusyException busy) {
+    return new SettingsBusyException("advisory lock of the writers of " + name, lockTimeout);
   }
 
   /**

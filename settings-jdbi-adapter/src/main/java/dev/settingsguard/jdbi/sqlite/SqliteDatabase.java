@@ -253,11 +253,12 @@ public final class SqliteDatabase extends Database {
    * deferred {@code BEGIN} for {@link TransactionMode#ATOMIC}.
    */
   @Override
-  protected void begin(Handle handle, TransactionMode mode) {
+  protected String begin(Handle handle, TransactionMode mode) {
     if (mode == TransactionMode.EXCLUSIVE) {
       walRestarts.beforeImmediateTransaction(sql -> control(handle, sql));
     }
     control(handle, mode == TransactionMode.EXCLUSIVE ? "BEGIN IMMEDIATE" : "BEGIN");
+    return null;
   }
 
   @Override
