@@ -39,11 +39,12 @@ import org.slf4j.LoggerFactory;
  * The port over one {@link Database} of either backend; the SQL is the same on both, but that on
  * PostgreSQL a step that writes one row may log it in the same statement. Each operation runs its
  * SQL steps one by one, each in its own {@link Database#withHandle} call (taking the revision in
- * {@link Database#nextRevision}), on input that the chain's outermost layer has already checked,
- * and does nothing about concurrency: on its own it shows the original bug (two writers interleave
- * their steps; a reader sees zero active providers between "deactivate all" and "activate one"; two
- * compare-and-sets both pass their check and one update is lost). Wrapped in a transaction by a
- * decorator, every step joins that transaction's handle.
+ * {@link Database#nextRevision()}; an activation runs its steps with the revision's, which in a
+ * transaction on PostgreSQL go in one round trip), on input that the chain's outermost layer has
+ * already checked, and does nothing about concurrency: on its own it shows the original bug (two
+ * writers interleave their steps; a reader sees zero active providers between "deactivate all" and
+ * "activate one"; two compare-and-sets both pass their check and one update is lost). Wrapped in a
+ * transaction by a decorator, every step joins that transaction's handle.
  *
  * <p>Every write operation takes the next revision from the one-row counter {@code
  * settings_revision}, stamps it on the rows it writes and logs its changes in {@code
