@@ -4,12 +4,14 @@ import dev.settingsguard.core.SettingsBusyException;
 import dev.settingsguard.core.SettingsStorageException;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.BiFunction;
 import java.util.function.Supplier;
+import java.util.regex.Pattern;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.HandleCallback;
 import org.jdbi.v3.core.mapper.RowMapper;
@@ -79,10 +81,7 @@ public abstract class Database implements AutoCloseable {
         throw new SettingsStorageException(
             "The enclosing transaction on " + name() + " was rolled back after a failure", null);
       }
-      if (open.beginningRefused != null) {
-        throw new SettingsBusyException(
-            open.beginningRefused.resource(), open.beginningRefused.waited());
-      }
+      refuseIfTheBeginningWasRefused(open);
       beginAgainIfRolledBack(open);
       return open.unused ? asFirstWork(open, work) : inSavepoint(open, work);
     }
@@ -125,7 +124,8 @@ public abstract class Database implements AutoCloseable {
   private <R> R asFirstWork(OpenTransaction open, Supplier<R> work) {
     return onHandle(
         handle -> {
-          open.unused = false;
+          // Still unused until the work runs a step: if it runs none, the next work needs no
+          // savepoint either.
           try {
             return work.get();
           } catch (RuntimeException | Error failure) {
@@ -276,10 +276,14 @@ public abstract class Database implements AutoCloseable {
     statements.add(nextRevisionStatement());
     write
         .statements()
-        .forEach(statement -> statements.add(statement.replace(":revision", REVISION_AS_WRITTEN)));
+        .forEach(
+            statement ->
+                statements.add(
+                    REVISION_PARAMETER.matcher(statement).replaceAll(REVISION_AS_WRITTEN)));
     int lastResult = write.statements().isEmpty() ? -1 : statements.size() - 1;
     return handle
         .createUpdate(String.join("; ", statements))
+        .configure(SqlStatements.class, config -> config.setUnusedBindingAllowed(true))
         .bindMap(write.binds())
         .execute(
             (executed, context) -> {
@@ -311,31 +315,36 @@ public abstract class Database implements AutoCloseable {
   /** The revision, in a statement sent with the one that took it (which runs first). */
   private static final String REVISION_AS_WRITTEN = "(SELECT revision FROM settings_revision)";
 
+  /** The parameter {@code :revision}, not a cast ({@code ::}) and not a longer name. */
+  private static final Pattern REVISION_PARAMETER = Pattern.compile("(?<!:):revision\\b");
+
   /**
    * Runs a step on this thread's transaction, begun again if its first work rolled it back, or
    * alone outside one. The step is handed what the transaction owes, to send first: the savepoints,
    * and, if {@code sendsBeginningWithStep}, the statement its beginning left to the first step;
-   * else that statement runs here first. If the statement is refused a lock, the transaction's
-   * later works are refused at once, as they would have been had {@link #begin} taken it.
+   * else that statement runs here first ({@link #sendingTheBeginning}).
    */
   private <R> R runStep(boolean sendsBeginningWithStep, BiFunction<Handle, Owed, R> step) {
     OpenTransaction open = transaction.get();
     if (open == null) {
       return onHandle(handle -> step.apply(handle, new Owed(null, List.of())));
     }
+    refuseIfTheBeginningWasRefused(open);
     beginAgainIfRolledBack(open);
     open.unused = false;
     String beginning = open.leftBeginning;
     open.leftBeginning = null;
     if (beginning != null && !sendsBeginningWithStep) {
-      try {
-        onHandle(
-            handle ->
-                handle.createUpdate(beginning).execute(ResultProducers.returningUpdateCount()));
-      } catch (SettingsBusyException busy) {
-        open.beginningRefused = beginningRefused(busy);
-        throw open.beginningRefused;
-      }
+      sendingTheBeginning(
+          open,
+          beginning,
+          true,
+          () ->
+              onHandle(
+                  handle ->
+                      handle
+                          .createUpdate(beginning)
+                          .execute(ResultProducers.returningUpdateCount())));
     }
     // Owed no more. If the step fails, each is rolled back to: for one it did not set, that fails,
     // since no older savepoint has its name, and the transaction is given up; without its savepoint
@@ -344,13 +353,43 @@ public abstract class Database implements AutoCloseable {
     Owed owed =
         new Owed(sendsBeginningWithStep ? beginning : null, List.copyOf(open.owedSavepoints));
     open.owedSavepoints.clear();
+    Supplier<R> run = () -> onHandle(handle -> step.apply(handle, owed));
+    return owed.beginning() == null ? run.get() : sendingTheBeginning(open, beginning, false, run);
+  }
+
+  /**
+   * Sends the statement that the transaction's beginning left, alone or with a step. A lock wait
+   * that runs out in that round trip refuses the transaction's later works and steps at once, as a
+   * refused {@code BEGIN} would have: the lock is most likely the one the statement takes, held
+   * elsewhere. Any other failure leaves the statement to the next step, in case it was never sent;
+   * taking the lock again in the same transaction is harmless.
+   */
+  private <R> R sendingTheBeginning(
+      OpenTransaction open, String beginning, boolean alone, Supplier<R> sending) {
     try {
-      return onHandle(handle -> step.apply(handle, owed));
+      return sending.get();
     } catch (SettingsBusyException busy) {
-      if (owed.beginning() != null) {
-        open.beginningRefused = busy;
+      if (busy.waited().isZero()) { // lost to a concurrent transaction, not a wait that ran out
+        open.leftBeginning = beginning;
+        throw busy;
       }
-      throw busy;
+      open.beginningRefused = beginningRefused(busy, alone);
+      throw open.beginningRefused;
+    } catch (RuntimeException | Error failure) {
+      open.leftBeginning = beginning;
+      throw failure;
+    }
+  }
+
+  private static void refuseIfTheBeginningWasRefused(OpenTransaction open) {
+    if (open.beginningRefused != null) {
+      throw new SettingsBusyException(
+          open.beginningRefused.resource(),
+          Duration.ZERO,
+          "refused at once: an earlier write of this transaction waited "
+              + open.beginningRefused.waited()
+              + " for it in vain",
+          null);
     }
   }
 
@@ -392,9 +431,9 @@ public abstract class Database implements AutoCloseable {
    *
    * <p>A backend that {@linkplain #sendsStatementsTogether sends statements together} may leave a
    * statement of its beginning, such as taking a lock, to the transaction's first step, which then
-   * sends it in the same round trip, or else runs it alone first (and a lock it is refused then is
-   * given to {@link #beginningRefused}). Either way, a lock refused in that round trip refuses the
-   * transaction's later works too, as if the beginning had been refused it.
+   * sends it in the same round trip, or else runs it alone first. A lock wait that runs out in that
+   * round trip is given to {@link #beginningRefused}, and refuses the transaction's later works and
+   * steps at once, as a refused {@code BEGIN} would have.
    *
    * @param handle the transaction's handle
    * @param mode how the transaction excludes other writers
@@ -403,11 +442,13 @@ public abstract class Database implements AutoCloseable {
   protected abstract String begin(Handle handle, TransactionMode mode);
 
   /**
-   * @param busy a lock refused to the statement that {@link #begin} left to the first step, run
-   *     alone
+   * @param busy a lock wait that ran out in the round trip of the statement that {@link #begin}
+   *     left to the first step
+   * @param alone whether that statement was sent alone, so that the lock was the one it takes, or
+   *     with a step's statements, which may have waited for another
    * @return what to throw instead, e.g. naming the lock; by default {@code busy}
    */
-  protected SettingsBusyException beginningRefused(SettingsBusyException busy) {
+  protected SettingsBusyException beginningRefused(SettingsBusyException busy, boolean alone) {
     return busy;
   }
 
@@ -580,7 +621,7 @@ public abstract class Database implements AutoCloseable {
     /** The statement that {@link #begin} left to the first step, until a step sends it. */
     String leftBeginning;
 
-    /** Set when that statement was refused a lock: every later work is refused too. */
+    /** Set when a lock wait ran out in that statement's round trip: all that follows is refused. */
     SettingsBusyException beginningRefused;
 
     /** What {@link #runAfterCommit} deferred. */

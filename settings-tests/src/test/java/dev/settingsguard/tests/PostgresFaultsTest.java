@@ -173,10 +173,10 @@ class PostgresFaultsTest {
     TestStores.seedProviders(db, 2);
     Duration bound = Duration.ofSeconds(OwnedPool.socketTimeoutSeconds(LOCK_TIMEOUT) + 3);
     AtomicBoolean frozen = new AtomicBoolean();
-    SqlLogger freezeAfterTheFirstStep =
+    SqlLogger freezeAsTheWriteIsSent =
         new SqlLogger() {
           @Override
-          public void logAfterExecution(StatementContext context) {
+          public void logBeforeExecution(StatementContext context) {
             if (context.getRawSql().contains("UPDATE ai_providers SET is_active = 0")
                 && frozen.compareAndSet(false, true)) {
               server.freeze();
@@ -185,7 +185,7 @@ class PostgresFaultsTest {
         };
     try (SettingsStore store =
         TestStores.openWithSqlLogger(
-            db, db.config(Chain.DEFAULT, LOCK_TIMEOUT), freezeAfterTheFirstStep)) {
+            db, db.config(Chain.DEFAULT, LOCK_TIMEOUT), freezeAsTheWriteIsSent)) {
       try {
         long start = System.nanoTime();
         assertThatThrownBy(() -> store.setActiveProvider(1))

@@ -314,17 +314,25 @@ public final class PostgresDatabase extends Database {
       return null;
     } catch (SettingsBusyException lockNotGranted) {
       rollback(handle, lockNotGranted);
-      throw beginningRefused(lockNotGranted);
+      throw beginningRefused(lockNotGranted, true);
     } catch (RuntimeException | Error failure) {
       rollback(handle, failure);
       throw failure;
     }
   }
 
-  /** Names the writers' advisory lock, the only lock the statement that takes it waits for. */
+  /**
+   * Names the writers' advisory lock: the only lock its statement waits for, and the likeliest one
+   * in a round trip that sends the write's statements with it, since another writer of the library
+   * holds it whenever it writes.
+   */
   @Override
-  protected SettingsBusyException beginningRefused(SettingsBusyException busy) {
-    return new SettingsBusyException("advisory lock of the writers of " + name, lockTimeout);
+  protected SettingsBusyException beginningRefused(SettingsBusyException busy, boolean alone) {
+    return new SettingsBusyException(
+        "advisory lock of the writers of "
+            + name
+            + (alone ? "" : ", or a row or table lock of the statements sent with it"),
+        lockTimeout);
   }
 
   /**

@@ -6,8 +6,6 @@ import dev.settingsguard.core.SettingsStorageException;
 import java.sql.SQLException;
 import java.sql.SQLTransientConnectionException;
 import java.time.Duration;
-import org.postgresql.util.PSQLException;
-import org.postgresql.util.ServerErrorMessage;
 
 /**
  * Turns driver, pool and Jdbi failures into the port's exceptions, by SQLSTATE.
@@ -17,8 +15,7 @@ import org.postgresql.util.ServerErrorMessage;
  *   <tr><th>SQLSTATE</th><th>meaning</th><th>becomes</th></tr>
  *   <tr><td>none (HikariCP's timeout)</td><td>no pooled connection within the lock timeout</td>
  *       <td>{@code SettingsBusyException}</td></tr>
- *   <tr><td>55P03</td><td>lock not available: {@code lock_timeout} ran out; the resource is
- *       the writers' advisory lock when the server's error names no row and no table</td>
+ *   <tr><td>55P03</td><td>lock not available: {@code lock_timeout} ran out</td>
  *       <td>{@code SettingsBusyException}</td></tr>
  *   <tr><td>40001, 40P01</td><td>serialization failure, deadlock</td>
  *       <td>{@code SettingsBusyException}</td></tr>
@@ -57,11 +54,8 @@ public final class PostgresErrors {
     SQLException sql = findSqlCause(failure);
     String state = sql == null ? null : sql.getSQLState();
     if ("55P03".equals(state)) {
-      return new SettingsBusyException(
-          waitedInAFunction(sql)
-              ? "advisory lock of the writers of " + database + ", or a table lock taken again"
-              : "row or table lock on " + database,
-          lockTimeout);
+      // The writers' advisory lock is named where it is taken; this is a row's or a table's.
+      return new SettingsBusyException("row or table lock on " + database, lockTimeout);
     }
     if ("40001".equals(state) || "40P01".equals(state)) {
       return new SettingsBusyException(
@@ -130,18 +124,6 @@ public final class PostgresErrors {
     }
     int newline = message.indexOf('\n');
     return newline < 0 ? message : message.substring(0, newline);
-  }
-
-  /**
-   * The server's error tells a row's lock by its context ("while updating tuple …") and a table's,
-   * taken as a statement is parsed, by its position in the statement. Without either, the wait was
-   * in a function, such as the writers' advisory lock, or for a table's lock that a prepared
-   * statement takes again when it runs.
-   */
-  private static boolean waitedInAFunction(SQLException sql) {
-    ServerErrorMessage error =
-        sql instanceof PSQLException server ? server.getServerErrorMessage() : null;
-    return error != null && error.getPosition() == 0 && error.getWhere() == null;
   }
 
   /** A pool's timeout carries no SQLSTATE of its own, unlike a failure to connect. */
