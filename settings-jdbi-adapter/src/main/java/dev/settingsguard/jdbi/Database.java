@@ -199,10 +199,9 @@ public abstract class Database implements AutoCloseable {
   }
 
   /**
-   * The step that takes the next revision, every write's first: runs {@link
-   * #nextRevisionStatement()} as {@link #withHandle} runs a step, and with it the savepoints the
-   * transaction owes, in one round trip where the backend {@linkplain #sendsStatementsTogether
-   * sends statements together}.
+   * The step that takes the next revision, every write's first: runs {@link #nextRevisionStatement}
+   * as {@link #withHandle} runs a step, and with it the savepoints the transaction owes, in one
+   * round trip where the backend {@linkplain #sendsStatementsTogether sends statements together}.
    *
    * @return the revision
    */
@@ -224,13 +223,31 @@ public abstract class Database implements AutoCloseable {
    * @return the revision, and the last statement's first row if it returned one
    */
   final <R> Revised<R> nextRevision(WriteAfterRevision<R> write) {
+    Taken<R> taken = nextRevisions("1", write);
+    return new Revised<>(taken.lastRevision(), taken.rows().stream().findFirst());
+  }
+
+  /**
+   * Takes several revisions and makes one write with them, as {@link
+   * #nextRevision(WriteAfterRevision)} takes one: in one round trip in a transaction on a backend
+   * that {@linkplain #sendsStatementsTogether sends statements together}. The write's statements
+   * name the last revision taken {@code :revision}; the revisions before it are that less one, two,
+   * and so on.
+   *
+   * @param count an SQL expression, of the write's parameters too: how many revisions to take, at
+   *     least one
+   * @param write the statements, which name the last revision {@code :revision}
+   * @param <R> the type of the last statement's rows
+   * @return the last revision taken, and every row the last statement returned
+   */
+  final <R> Taken<R> nextRevisions(String count, WriteAfterRevision<R> write) {
     boolean together = sendsStatementsTogether() && inOpenTransaction();
     return runStep(
         together,
         (handle, owed) ->
             together
-                ? revisionAndWriteTogether(handle, owed, write)
-                : revisionThenWrite(handle, owed.savepoints(), write));
+                ? revisionsAndWriteTogether(handle, owed, count, write)
+                : revisionsThenWrite(handle, owed.savepoints(), count, write));
   }
 
   /** The statements of a write that follow its revision, and the last one's row mapper. */
@@ -239,11 +256,20 @@ public abstract class Database implements AutoCloseable {
   /** A write's revision, and the first row its last statement returned, if any. */
   record Revised<R>(long revision, Optional<R> row) {}
 
-  private <R> Revised<R> revisionThenWrite(
-      Handle handle, List<Integer> savepoints, WriteAfterRevision<R> write) {
+  /** The last of the revisions a write took, and the rows its last statement returned. */
+  record Taken<R>(long lastRevision, List<R> rows) {}
+
+  private <R> Taken<R> revisionsThenWrite(
+      Handle handle, List<Integer> savepoints, String count, WriteAfterRevision<R> write) {
     setSavepoints(handle, savepoints);
-    long revision = handle.createQuery(nextRevisionStatement()).mapTo(Long.class).one();
-    Optional<R> row = Optional.empty();
+    long revision =
+        handle
+            .createQuery(nextRevisionStatement(count))
+            .configure(SqlStatements.class, config -> config.setUnusedBindingAllowed(true))
+            .bindMap(write.binds())
+            .mapTo(Long.class)
+            .one();
+    List<R> rows = List.of();
     List<String> statements = write.statements();
     for (int i = 0; i < statements.size(); i++) {
       var statement =
@@ -255,25 +281,25 @@ public abstract class Database implements AutoCloseable {
       if (i < statements.size() - 1) {
         statement.execute(ResultProducers.returningUpdateCount());
       } else {
-        row = statement.map(write.rows()).findFirst();
+        rows = statement.map(write.rows()).list();
       }
     }
-    return new Revised<>(revision, row);
+    return new Taken<>(revision, rows);
   }
 
   /**
    * One string of statements, which return one result each, in order: the beginning's, the
-   * savepoints', the revision's row, and the write's; of these, only the last's rows are read.
+   * savepoints', the revisions' row, and the write's; of these, only the last's rows are read.
    */
-  private <R> Revised<R> revisionAndWriteTogether(
-      Handle handle, Owed owed, WriteAfterRevision<R> write) {
+  private <R> Taken<R> revisionsAndWriteTogether(
+      Handle handle, Owed owed, String count, WriteAfterRevision<R> write) {
     List<String> statements = new ArrayList<>();
     if (owed.beginning() != null) {
       statements.add(owed.beginning());
     }
     owed.savepoints().forEach(savepoint -> statements.add(savepointStatement(savepoint)));
     int revisionResult = statements.size();
-    statements.add(nextRevisionStatement());
+    statements.add(nextRevisionStatement(count));
     write
         .statements()
         .forEach(
@@ -289,7 +315,7 @@ public abstract class Database implements AutoCloseable {
             (executed, context) -> {
               PreparedStatement statement = executed.get();
               long revision = 0;
-              Optional<R> row = Optional.empty();
+              List<R> rows = new ArrayList<>();
               for (int result = 0; result <= Math.max(revisionResult, lastResult); result++) {
                 if (result > 0) {
                   statement.getMoreResults();
@@ -303,12 +329,14 @@ public abstract class Database implements AutoCloseable {
                       throw new IllegalStateException("The revision's statement returned no row");
                     }
                     revision = results.getLong(1);
-                  } else if (results != null && results.next()) {
-                    row = Optional.of(write.rows().map(results, context));
+                  } else {
+                    while (results != null && results.next()) {
+                      rows.add(write.rows().map(results, context));
+                    }
                   }
                 }
               }
-              return new Revised<>(revision, row);
+              return new Taken<>(revision, rows);
             });
   }
 
@@ -530,14 +558,15 @@ public abstract class Database implements AutoCloseable {
   public void checkStorable(String field, String text) {}
 
   /**
-   * The statement that takes the next revision: it increments the counter and returns the new
-   * revision as its first column. A backend may add work that must go with every write, in the same
-   * round trip.
+   * The statement that takes the next revisions: it adds {@code count} to the counter and returns
+   * the last revision taken as its first column. A backend may add work that must go with every
+   * write, in the same round trip.
    *
+   * @param count an SQL expression: how many revisions it takes, one for each write made with them
    * @return the statement
    */
-  protected String nextRevisionStatement() {
-    return "UPDATE settings_revision SET revision = revision + 1 RETURNING revision";
+  protected String nextRevisionStatement(String count) {
+    return "UPDATE settings_revision SET revision = revision + " + count + " RETURNING revision";
   }
 
   /**

@@ -40,11 +40,12 @@ import org.slf4j.LoggerFactory;
  * PostgreSQL a step that writes one row may log it in the same statement. Each operation runs its
  * SQL steps one by one, each in its own {@link Database#withHandle} call (taking the revision in
  * {@link Database#nextRevision()}; an activation runs its steps with the revision's, which in a
- * transaction on PostgreSQL go in one round trip), on input that the chain's outermost layer has
- * already checked, and does nothing about concurrency: on its own it shows the original bug (two
- * writers interleave their steps; a reader sees zero active providers between "deactivate all" and
- * "activate one"; two compare-and-sets both pass their check and one update is lost). Wrapped in a
- * transaction by a decorator, every step joins that transaction's handle.
+ * transaction on PostgreSQL go in one round trip, as do the activations of {@link
+ * #setActiveProviders}), on input that the chain's outermost layer has already checked, and does
+ * nothing about concurrency: on its own it shows the original bug (two writers interleave their
+ * steps; a reader sees zero active providers between "deactivate all" and "activate one"; two
+ * compare-and-sets both pass their check and one update is lost). Wrapped in a transaction by a
+ * decorator, every step joins that transaction's handle.
  *
  * <p>Every write operation takes the next revision from the one-row counter {@code
  * settings_revision}, stamps it on the rows it writes and logs its changes in {@code
@@ -104,6 +105,13 @@ public final class JdbiSettingsStore implements SettingsStore {
   private final ChangeFeed feed;
 
   /**
+   * An activation's statements after its revision, bound to {@code :id} and {@code :now}: step 1,
+   * if the provider exists, deactivate the others; step 2, activate it, returning the row (and on
+   * PostgreSQL logging it). Built once: the text is the same for every activation.
+   */
+  private final List<String> activationStatements;
+
+  /**
    * A store whose change log keeps the last {@value #DEFAULT_CHANGE_LOG_LENGTH} revisions.
    *
    * @param database the database this store reads and writes; closed when the store is closed
@@ -131,6 +139,17 @@ public final class JdbiSettingsStore implements SettingsStore {
     }
     this.changeLogLength = changeLogLength;
     this.secretKeys = secretKeys;
+    this.activationStatements =
+        List.of(
+            "UPDATE ai_providers SET is_active = 0, revision = :revision"
+                + " WHERE is_active = 1 AND id <> :id"
+                + " AND EXISTS (SELECT 1 FROM ai_providers WHERE id = :id)",
+            loggingTheReturnedRow(
+                "UPDATE ai_providers SET is_active = 1, revision = :revision, updated_at = "
+                    + NEXT_UPDATED_AT
+                    + " WHERE id = :id",
+                PROVIDER_COLUMNS,
+                ChangeKind.ACTIVE_PROVIDER_CHANGED));
     this.feed = new ChangeFeed(database.name(), database::openChangeSignal, this::readChanges);
     long keysInClear = countKeysInClear();
     if (keysInClear > 0 && secretKeys != null) {
@@ -254,7 +273,7 @@ public final class JdbiSettingsStore implements SettingsStore {
                                     + NEXT_UPDATED_AT
                                     + " WHERE key = :key",
                             SETTING_COLUMNS,
-                            logged))
+                            logged.kind()))
                     .bind("key", key)
                     .bind("value", value)
                     .bind("now", now)
@@ -402,7 +421,7 @@ public final class JdbiSettingsStore implements SettingsStore {
                                             + NEXT_UPDATED_AT
                                             + " WHERE id = :id",
                                         PROVIDER_COLUMNS,
-                                        logged))
+                                        logged.kind()))
                                 .bind("key", secret)
                                 .bind("model", model)
                                 .bind("revision", revision)
@@ -445,26 +464,108 @@ public final class JdbiSettingsStore implements SettingsStore {
   @Override
   public AiProvider setActiveProvider(long id) {
     long now = nowMicros();
-    LoggedChange logged = new LoggedChange(ChangeKind.ACTIVE_PROVIDER_CHANGED, null, id);
     Database.Revised<AiProvider> activation =
         nextRevision(
             new Database.WriteAfterRevision<>(
-                List.of(
-                    "UPDATE ai_providers SET is_active = 0, revision = :revision"
-                        + " WHERE is_active = 1 AND id <> :id"
-                        + " AND EXISTS (SELECT 1 FROM ai_providers WHERE id = :id)",
-                    loggingTheReturnedRow(
-                        "UPDATE ai_providers SET is_active = 1, revision = :revision,"
-                            + " updated_at = "
-                            + NEXT_UPDATED_AT
-                            + " WHERE id = :id",
-                        PROVIDER_COLUMNS,
-                        logged)),
-                Map.of("id", id, "now", now),
-                this::provider));
+                activationStatements, Map.of("id", id, "now", now), this::provider));
     AiProvider active = activation.row().orElseThrow(() -> new ProviderNotFoundException(id));
-    logUnlessTheWriteDid(activation.revision(), now, logged);
+    logUnlessTheWriteDid(
+        activation.revision(), now, new LoggedChange(ChangeKind.ACTIVE_PROVIDER_CHANGED, null, id));
     return active;
+  }
+
+  /**
+   * Activates the providers one after the other, each with a revision of its own, as {@link
+   * #setActiveProvider} would one by one: the last is left active, and each returned row is the
+   * provider as its activation left it. In a transaction on PostgreSQL they are made all at once,
+   * in one round trip whose statements are the same whatever the number of providers ({@link
+   * #ACTIVATIONS_AT_ONCE}), which is why a lock that queues activations hands them here together;
+   * elsewhere one by one. Meant for a transaction, which makes them all or nothing: when one fails,
+   * those before it are undone only by the transaction's rollback (or its savepoint's).
+   *
+   * @param ids the providers, in order; one may come more than once
+   * @return each activated provider's row, in order
+   * @throws ProviderNotFoundException for the first provider that does not exist
+   */
+  public List<AiProvider> setActiveProviders(List<Long> ids) {
+    if (ids.size() == 1 || !database.sendsStatementsTogether() || !database.inOpenTransaction()) {
+      List<AiProvider> active = new ArrayList<>(ids.size());
+      ids.forEach(id -> active.add(setActiveProvider(id)));
+      return active;
+    }
+    Database.Taken<AiProvider> taken =
+        database.nextRevisions(
+            "cardinality(CAST(:ids AS BIGINT[]))",
+            new Database.WriteAfterRevision<>(
+                ACTIVATIONS_AT_ONCE,
+                Map.of(
+                    "ids", ids.toArray(Long[]::new),
+                    "last", ids.get(ids.size() - 1),
+                    "now", nowMicros()),
+                this::provider));
+    List<AiProvider> active = taken.rows();
+    for (int i = 0; i < ids.size(); i++) {
+      if (i == active.size() || active.get(i).id() != ids.get(i)) {
+        throw new ProviderNotFoundException(ids.get(i));
+      }
+    }
+    for (long revision = taken.lastRevision() - ids.size() + 1;
+        revision <= taken.lastRevision();
+        revision++) {
+      trimIfDue(revision);
+    }
+    return active;
+  }
+
+  /**
+   * PostgreSQL's statements for several activations at once, bound to the providers in order
+   * ({@code :ids}, a {@code BIGINT[]}), the last of them ({@code :last}), {@code :now}, and the
+   * last of their revisions ({@code :revision}); for {@code n} activations the {@code k}th one's
+   * revision is {@code :revision - n + k}. Each row ends as the activations one by one would have
+   * left it. Step 1 deactivates the others that were active or are activated, each at the revision
+   * of the activation after its last one, moving an activated one's {@code updated_at} forward once
+   * per activation; step 2 activates the last at the last revision; step 3 logs every activation
+   * and returns the rows as each activation left its provider. A provider that does not exist
+   * returns no row, and the caller's rollback undoes the rest.
+   */
+  private static final List<String> ACTIVATIONS_AT_ONCE = activationsAtOnce();
+
+  private static List<String> activationsAtOnce() {
+    String ids = "unnest(CAST(:ids AS BIGINT[])) WITH ORDINALITY AS ids(id, k)";
+    String first = ":revision - cardinality(CAST(:ids AS BIGINT[]))";
+    return List.of(
+        "UPDATE ai_providers SET is_active = 0, revision = ended.revision,"
+            + " updated_at = ended.updated_at"
+            + " FROM (SELECT p.id, "
+            + first
+            + " + COALESCE(act.last_k + 1, 1) AS revision,"
+            + " CASE WHEN act.id IS NULL THEN p.updated_at ELSE"
+            + " (CASE WHEN :now > p.updated_at THEN :now ELSE p.updated_at + 1 END)"
+            + " + act.times - 1 END AS updated_at"
+            + " FROM ai_providers p LEFT JOIN (SELECT id, max(k) AS last_k, count(*) AS times"
+            + " FROM "
+            + ids
+            + " GROUP BY id) act ON act.id = p.id"
+            + " WHERE (p.is_active = 1 OR act.id IS NOT NULL) AND p.id <> :last) ended"
+            + " WHERE ai_providers.id = ended.id",
+        "UPDATE ai_providers SET is_active = 1, revision = :revision, updated_at = ("
+            + NEXT_UPDATED_AT
+            + ") + (SELECT count(*) FROM "
+            + ids
+            + " WHERE ids.id = :last) - 1 WHERE id = :last",
+        "WITH act AS (SELECT id, k, count(*) OVER (PARTITION BY id) AS times,"
+            + " row_number() OVER (PARTITION BY id ORDER BY k) AS nth FROM "
+            + ids
+            + "), activated AS (SELECT p.id, p.provider_name, p.api_key, p.model,"
+            + " 1 AS is_active, p.updated_at - (act.times - act.nth) AS updated_at, "
+            + first
+            + " + act.k AS revision, act.k FROM act JOIN ai_providers p ON p.id = act.id),"
+            + " logged AS (INSERT INTO settings_changes"
+            + " (revision, seq, kind, setting_key, provider_id, changed_at)"
+            + " SELECT revision, 0, 'ACTIVE_PROVIDER_CHANGED', NULL, id, :now FROM activated)"
+            + " SELECT "
+            + PROVIDER_COLUMNS
+            + " FROM activated ORDER BY k");
   }
 
   /**
@@ -740,8 +841,8 @@ public final class JdbiSettingsStore implements SettingsStore {
   }
 
   /**
-   * Takes the next revision and makes the write, in one round trip where the backend can; every
-   * {@value #TRIM_EVERY}th revision also trims the log, after the write.
+   * Takes a revision for each write and makes it, all in one round trip where the backend can;
+   * every {@value #TRIM_EVERY}th revision also trims the log, after the writes.
    */
   private <R> Database.Revised<R> nextRevision(Database.WriteAfterRevision<R> write) {
     Database.Revised<R> revised = database.nextRevision(write);
@@ -766,17 +867,18 @@ public final class JdbiSettingsStore implements SettingsStore {
   /**
    * A statement that writes one row, bound to {@code :revision} and {@code :now}, returning its
    * {@code columns}; where {@link Database#logsInWritingStatement} says a statement can write two
-   * tables, one that also logs {@code change} for the row it writes, if it writes one, as {@link
-   * #logChanges} would: one round trip less. Elsewhere {@link #logUnlessTheWriteDid} logs it.
+   * tables, one that also logs a change of {@code kind} for the row it writes, if it writes one, as
+   * {@link #logChanges} would: one round trip less. Elsewhere {@link #logUnlessTheWriteDid} logs
+   * it.
    *
    * @param columns {@link #PROVIDER_COLUMNS} or {@link #SETTING_COLUMNS}, whose {@code id} or
-   *     {@code key} the log names as the change does
+   *     {@code key} the log names
    */
-  private String loggingTheReturnedRow(String write, String columns, LoggedChange change) {
+  private String loggingTheReturnedRow(String write, String columns, ChangeKind kind) {
     if (!database.logsInWritingStatement()) {
       return write + " RETURNING " + columns;
     }
-    String named = change.providerId() != null ? "NULL, id" : "key, NULL";
+    String named = columns.equals(PROVIDER_COLUMNS) ? "NULL, id" : "key, NULL";
     return "WITH written AS ("
         + write
         + " RETURNING "
@@ -784,7 +886,7 @@ public final class JdbiSettingsStore implements SettingsStore {
         + "), logged AS (INSERT INTO settings_changes"
         + " (revision, seq, kind, setting_key, provider_id, changed_at)"
         + " SELECT :revision, 0, '"
-        + change.kind().name()
+        + kind.name()
         + "', "
         + named
         + ", :now FROM written) SELECT "

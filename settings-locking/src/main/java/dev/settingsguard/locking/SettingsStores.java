@@ -102,11 +102,16 @@ public final class SettingsStores {
       guardsBelow = WriteGuard.nest(fileLock, guardsBelow);
     }
     if (strategies.contains(Strategy.JVM_LOCK)) {
+      WriteGuard underTheLock = guardsBelow;
       store =
           new GuardedSettingsStore(
               store,
               JvmLockStrategy.forDatabase(
-                  database.identity(), database.name(), guardsBelow, config.lockTimeout()));
+                  database.identity(),
+                  database.name(),
+                  underTheLock,
+                  ids -> underTheLock.around(() -> adapter.setActiveProviders(ids)),
+                  config.lockTimeout()));
     }
     LOG.debug("Settings database {} guarded by {}", database.name(), store);
     return new CheckedSettingsStore(withCache(store, config), database, adapter.hasSecretKeys());

@@ -252,8 +252,10 @@ public final class PostgresDatabase extends Database {
    * server delivers it when the write commits, and drops it when the write rolls back.
    */
   @Override
-  protected String nextRevisionStatement() {
-    return "UPDATE settings_revision SET revision = revision + 1 RETURNING revision,"
+  protected String nextRevisionStatement(String count) {
+    return "UPDATE settings_revision SET revision = revision + "
+        + count
+        + " RETURNING revision,"
         + " pg_notify('"
         + NotificationSignal.CHANNEL
         + "', current_schema())";

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
@@ -30,6 +31,11 @@ import java.util.function.Supplier;
  * up to {@link #MAX_BATCH}. Nobody learns an outcome before the batch's scope has ended, so a
  * result is only returned once its write is committed; if the scope itself fails, e.g. its commit,
  * every operation that had succeeded in the batch gets that failure.
+ *
+ * <p>An operation queued as {@link Joinable} runs in one call with the joinable operations queued
+ * right behind it in its batch that share its {@code together} function, e.g. several activations
+ * sent in one round trip. That call is all or nothing; if it fails, each of them runs alone, as any
+ * other operation, so each caller still gets the outcome of its own operation.
  *
  * <p>Waits end the way every strategy reports them: a {@link SettingsBusyException} naming the lock
  * when the operation has not started by the deadline, or on an interrupt, with the flag set again.
@@ -85,13 +91,33 @@ final class CombiningLock {
    *     interrupted; the operation did not run
    */
   <R> R run(Supplier<R> operation, WriteGuard batchScope, Duration timeout) {
+    return run(operation, null, batchScope, timeout);
+  }
+
+  /**
+   * Runs the operation as {@link #run(Supplier, WriteGuard, Duration)} does, or together with the
+   * like operations queued right behind it in its batch, in one call of {@code joinable.together()}
+   * inside the batch scope.
+   *
+   * @param operation the operation alone, including the guards below this lock
+   * @param joinable its argument, and what runs it with the others; {@code null}: it runs alone
+   * @param batchScope those guards, entered once around the batch this operation runs in
+   * @param timeout how long it may wait to start; refusals report it
+   * @param <A> the argument's type
+   * @param <R> its result type
+   * @return its result
+   * @throws SettingsBusyException if it did not start within the timeout, or the wait was
+   *     interrupted; the operation did not run
+   */
+  <A, R> R run(
+      Supplier<R> operation, Joinable<A, R> joinable, WriteGuard batchScope, Duration timeout) {
     if (isHeldByCurrentThread()) {
       return operation.get();
     }
     Thread caller = Thread.currentThread();
     long start = System.nanoTime();
     long deadline = start + timeout.toNanos();
-    Request<R> request = new Request<>(operation, batchScope, caller);
+    Request<R> request = new Request<>(operation, joinable, batchScope, caller);
     queue.addLast(request);
     boolean interruptedWhileRunning = false;
     try {
@@ -205,13 +231,19 @@ final class CombiningLock {
       scope.around(
           () -> {
             boolean anyFailed = false;
-            for (int i = 0; i < batch.size(); i++) {
-              Request<?> request = batch.get(i);
-              request.execute();
-              anyFailed |= request.failure != null;
+            for (int i = 0; i < batch.size(); ) {
+              int end = endOfJoined(batch, i);
+              if (end - i < 2 || !runTogether(batch.subList(i, end))) {
+                for (int alone = i; alone < end; alone++) {
+                  Request<?> request = batch.get(alone);
+                  request.execute();
+                  anyFailed |= request.failure != null;
+                }
+              }
+              i = end;
               // After a failure the transaction may be unusable (rolled back, a stale snapshot):
               // writes still queued wait for the next batch rather than join this one.
-              if (i == batch.size() - 1 && !anyFailed) {
+              if (i == batch.size() && !anyFailed) {
                 claimQueued(batch, scope);
               }
             }
@@ -221,6 +253,61 @@ final class CombiningLock {
       batch.forEach(request -> request.failIfSucceeded(scopeFailure));
     }
   }
+
+  /**
+   * @return the end (exclusive) of the operations from {@code from} on that join the one there: it
+   *     and those behind it that share its {@code together} function; {@code from + 1} if it is not
+   *     joinable
+   */
+  private static int endOfJoined(List<Request<?>> batch, int from) {
+    Joinable<?, ?> first = batch.get(from).joinable;
+    int end = from + 1;
+    while (first != null
+        && end < batch.size()
+        && batch.get(end).joinable != null
+        && batch.get(end).joinable.together() == first.together()) {
+      end++;
+    }
+    return end;
+  }
+
+  /**
+   * Runs joined operations in one call, handing each its result.
+   *
+   * @return whether the call succeeded; if not, it changed nothing, and the operations are still to
+   *     run, each alone
+   */
+  @SuppressWarnings("unchecked") // joined operations share one function, so their types agree
+  private static boolean runTogether(List<Request<?>> joined) {
+    List<Object> arguments = new ArrayList<>(joined.size());
+    joined.forEach(request -> arguments.add(request.joinable.argument()));
+    List<?> results;
+    try {
+      results = ((Joinable<Object, Object>) joined.get(0).joinable).together().apply(arguments);
+    } catch (RuntimeException failure) {
+      return false;
+    }
+    if (results.size() != joined.size()) {
+      throw new IllegalStateException(
+          results.size() + " results for " + joined.size() + " joined operations");
+    }
+    for (int i = 0; i < joined.size(); i++) {
+      ((Request<Object>) joined.get(i)).succeeded(results.get(i));
+    }
+    return true;
+  }
+
+  /**
+   * Lets an operation run in one call with the like operations queued right behind it, e.g. several
+   * activations in one round trip.
+   *
+   * @param argument what this operation is given, e.g. the provider's id
+   * @param together runs such operations in order, inside the batch scope, all or nothing, and
+   *     returns their results in order; operations join when this is the same object
+   * @param <A> the argument's type
+   * @param <R> the result type
+   */
+  record Joinable<A, R>(A argument, Function<List<A>, List<R>> together) {}
 
   /** Wakes the first waiting caller to combine, so no queued operation waits for a combiner. */
   private void wakeFirstPending() {
@@ -260,14 +347,16 @@ final class CombiningLock {
 
     final Thread caller;
     final WriteGuard batchScope;
+    final Joinable<?, R> joinable;
     private final Supplier<R> operation;
     private volatile int state = PENDING;
     private R result;
     private Throwable failure;
     private boolean refusedByAnotherThreadsInterrupt;
 
-    Request(Supplier<R> operation, WriteGuard batchScope, Thread caller) {
+    Request(Supplier<R> operation, Joinable<?, R> joinable, WriteGuard batchScope, Thread caller) {
       this.operation = operation;
+      this.joinable = joinable;
       this.batchScope = batchScope;
       this.caller = caller;
     }
@@ -302,6 +391,13 @@ final class CombiningLock {
         failure = thrown;
       }
       refusedByAnotherThreadsInterrupt = isRefusalByInterruptOfRunningThread(failure);
+    }
+
+    /** Keeps the result of the operation run with others ({@link #runTogether}). */
+    void succeeded(R joinedResult) {
+      result = joinedResult;
+      failure = null;
+      refusedByAnotherThreadsInterrupt = false;
     }
 
     /** Nothing of a batch is committed when its scope fails, whatever each operation returned. */

@@ -70,7 +70,7 @@ public final class GuardedSettingsStore implements SettingsStore {
 
   @Override
   public AiProvider setActiveProvider(long id) {
-    return guard.around(() -> delegate.setActiveProvider(id));
+    return guard.aroundActivation(id, () -> delegate.setActiveProvider(id));
   }
 
   @Override

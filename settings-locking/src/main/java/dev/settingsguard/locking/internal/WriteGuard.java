@@ -1,5 +1,6 @@
 package dev.settingsguard.locking.internal;
 
+import dev.settingsguard.core.AiProvider;
 import java.util.function.Supplier;
 
 /**
@@ -19,6 +20,19 @@ public interface WriteGuard extends AutoCloseable {
    *     lock timeout, or the wait was interrupted; the operation did not run
    */
   <R> R around(Supplier<R> operation);
+
+  /**
+   * Runs one activation under this guard, as {@link #around} does; a guard that queues writes may
+   * instead hand it, with the activations queued right behind it, to a function that makes them all
+   * in one step. By default it runs alone.
+   *
+   * @param id the provider to activate
+   * @param activation the activation alone, typically a call to the wrapped store
+   * @return the activated provider
+   */
+  default AiProvider aroundActivation(long id, Supplier<AiProvider> activation) {
+    return around(activation);
+  }
 
   /**
    * @param outer the guard entered first

@@ -6,10 +6,12 @@ import dev.settingsguard.core.SettingsBusyException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -234,6 +236,83 @@ class CombiningLockTest {
         .hasMessageContaining("wait interrupted");
     assertThat(second.interruptedAfterwards).as("interrupt flag set again").isTrue();
     assertThat(ran).as("refused before it ran").isFalse();
+  }
+
+  @Test
+  void joinableOperationsQueuedOneBehindTheOtherRunInOneCall() throws Exception {
+    LockCaller first = holdTheLock();
+    Function<List<String>, List<String>> together = joinedCall();
+    LockCaller a = queueJoinable("a", together);
+    LockCaller b = queueJoinable("b", together);
+    LockCaller c = queueJoinable("c", together);
+    LockCaller plain = queue(() -> "plain", scope, LONG);
+    LockCaller d = queueJoinable("d", together);
+    LockCaller e = queueJoinable("e", joinedCall()); // another function: not joined to d
+
+    releaseFirst.countDown();
+
+    first.outcome.get();
+    assertThat(a.outcome.get()).isEqualTo("a together");
+    assertThat(b.outcome.get()).isEqualTo("b together");
+    assertThat(c.outcome.get()).isEqualTo("c together");
+    assertThat(plain.outcome.get()).isEqualTo("plain");
+    assertThat(d.outcome.get()).isEqualTo("d alone");
+    assertThat(e.outcome.get()).isEqualTo("e alone");
+    assertThat(joinedCalls).containsExactly(List.of("a", "b", "c"));
+    assertThat(scope.entered).as("one batch").hasValue(1);
+  }
+
+  @Test
+  void whenTheJoinedCallFailsEachOperationRunsAloneWithItsOwnOutcome() throws Exception {
+    failing = "b";
+    LockCaller first = holdTheLock();
+    Function<List<String>, List<String>> together = joinedCall();
+    LockCaller a = queueJoinable("a", together);
+    LockCaller b = queueJoinable("b", together);
+    LockCaller c = queueJoinable("c", together);
+
+    releaseFirst.countDown();
+
+    first.outcome.get();
+    assertThat(joinedCalls).containsExactly(List.of("a", "b", "c"));
+    assertThat(a.outcome.get()).isEqualTo("a alone");
+    assertThat(b.failure()).isInstanceOf(IllegalArgumentException.class).hasMessage("b alone");
+    assertThat(c.outcome.get()).isEqualTo("c alone");
+    assertThat(scope.entered).as("one batch").hasValue(1);
+  }
+
+  /** Joined calls record their arguments here. */
+  private final List<List<String>> joinedCalls = new CopyOnWriteArrayList<>();
+
+  /** The argument whose operation fails, alone and joined; {@code null}: none. */
+  private volatile String failing;
+
+  /** A new function for joined operations, which fails if one of them is {@link #failing}. */
+  private Function<List<String>, List<String>> joinedCall() {
+    return arguments -> {
+      joinedCalls.add(List.copyOf(arguments));
+      if (arguments.contains(failing)) {
+        throw new IllegalArgumentException(failing + " together");
+      }
+      return arguments.stream().map(argument -> argument + " together").toList();
+    };
+  }
+
+  /** Queues a joinable operation, which alone returns "{@code argument} alone". */
+  private LockCaller queueJoinable(String argument, Function<List<String>, List<String>> together) {
+    Supplier<String> alone =
+        () -> {
+          if (argument.equals(failing)) {
+            throw new IllegalArgumentException(argument + " alone");
+          }
+          return argument + " alone";
+        };
+    LockCaller caller =
+        LockCaller.start(
+            "caller-" + callers.size(),
+            () -> lock.run(alone, new CombiningLock.Joinable<>(argument, together), scope, LONG));
+    callers.add(caller);
+    return caller.awaitParkedOn(lock);
   }
 
   @Test

@@ -56,6 +56,10 @@ public final class OwnedPool {
     config.addDataSourceProperty(
         "socketTimeout", String.valueOf(socketTimeoutSeconds(lockTimeout)));
     config.addDataSourceProperty("tcpKeepAlive", "true");
+    // Prepare every statement on the server at its first run, not its fifth: the writes a batch
+    // sends together form a text per number of writes, on whichever connection the batch got, and
+    // parsing and planning their statements anew took the server as long as running them.
+    config.addDataSourceProperty("prepareThreshold", "1");
     // The server's detail lines name a failing row's values; the library never shows them.
     config.addDataSourceProperty("logServerErrorDetail", "false");
     return new HikariDataSource(config);
