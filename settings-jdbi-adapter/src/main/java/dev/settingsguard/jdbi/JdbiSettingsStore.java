@@ -480,22 +480,23 @@ public final class JdbiSettingsStore implements SettingsStore {
    * provider as its activation left it. In a transaction on PostgreSQL they are made all at once,
    * in one round trip whose statements are the same whatever the number of providers ({@link
    * #ACTIVATIONS_AT_ONCE}), which is why a lock that queues activations hands them here together;
-   * elsewhere one by one. Meant for a transaction, which makes them all or nothing: when one fails,
-   * those before it are undone only by the transaction's rollback (or its savepoint's).
+   * elsewhere one by one. Meant for a transaction: when one provider does not exist, at once they
+   * change nothing, and one by one those before it are undone only by the transaction's rollback
+   * (or its savepoint's).
    *
    * @param ids the providers, in order; one may come more than once
    * @return each activated provider's row, in order
    * @throws ProviderNotFoundException for the first provider that does not exist
    */
   public List<AiProvider> setActiveProviders(List<Long> ids) {
-    if (ids.size() == 1 || !database.sendsStatementsTogether() || !database.inOpenTransaction()) {
+    if (ids.size() < 2 || !database.sendsStatementsTogether() || !database.inOpenTransaction()) {
       List<AiProvider> active = new ArrayList<>(ids.size());
       ids.forEach(id -> active.add(setActiveProvider(id)));
       return active;
     }
     Database.Taken<AiProvider> taken =
         database.nextRevisions(
-            "cardinality(CAST(:ids AS BIGINT[]))",
+            "(CASE WHEN " + ALL_EXIST + " THEN cardinality(CAST(:ids AS BIGINT[])) ELSE 0 END)",
             new Database.WriteAfterRevision<>(
                 ACTIVATIONS_AT_ONCE,
                 Map.of(
@@ -517,16 +518,24 @@ public final class JdbiSettingsStore implements SettingsStore {
     return active;
   }
 
+  /** That every provider of {@code :ids} exists: else the activations at once change nothing. */
+  private static final String ALL_EXIST =
+      "NOT EXISTS (SELECT 1 FROM unnest(CAST(:ids AS BIGINT[])) AS wanted(id)"
+          + " WHERE NOT EXISTS (SELECT 1 FROM ai_providers q WHERE q.id = wanted.id))";
+
   /**
-   * PostgreSQL's statements for several activations at once, bound to the providers in order
-   * ({@code :ids}, a {@code BIGINT[]}), the last of them ({@code :last}), {@code :now}, and the
-   * last of their revisions ({@code :revision}); for {@code n} activations the {@code k}th one's
-   * revision is {@code :revision - n + k}. Each row ends as the activations one by one would have
-   * left it. Step 1 deactivates the others that were active or are activated, each at the revision
-   * of the activation after its last one, moving an activated one's {@code updated_at} forward once
-   * per activation; step 2 activates the last at the last revision; step 3 logs every activation
-   * and returns the rows as each activation left its provider. A provider that does not exist
-   * returns no row, and the caller's rollback undoes the rest.
+   * PostgreSQL's statements for several activations at once, after the statement that took their
+   * revisions, bound to the providers in order ({@code :ids}, a {@code BIGINT[]}), the last of them
+   * ({@code :last}), {@code :now}, and the last of their revisions ({@code :revision}). For {@code
+   * n} activations the {@code k}th one's revision is {@code :revision - n + k}, and its clock reads
+   * {@code :now + k - 1} microseconds, so that later activations stay later. Each row ends as the
+   * activations one by one would have left it, and none is ever active beside another. Step 1
+   * deactivates the others that were active or are activated, each at the revision of the
+   * activation after its last one. Step 2, from the rows as they were: moves each activated row's
+   * {@code updated_at} as its activations would have (the {@code j}th of a provider to the later of
+   * its clock and {@code j} microseconds after its first value), activates the last at the last
+   * revision, logs every activation and returns the rows as each activation left its provider. If a
+   * provider does not exist, it returns no row and nothing changes, nor was a revision taken.
    */
   private static final List<String> ACTIVATIONS_AT_ONCE = activationsAtOnce();
 
@@ -534,36 +543,37 @@ public final class JdbiSettingsStore implements SettingsStore {
     String ids = "unnest(CAST(:ids AS BIGINT[])) WITH ORDINALITY AS ids(id, k)";
     String first = ":revision - cardinality(CAST(:ids AS BIGINT[]))";
     return List.of(
-        "UPDATE ai_providers SET is_active = 0, revision = ended.revision,"
-            + " updated_at = ended.updated_at"
+        "UPDATE ai_providers SET is_active = 0, revision = ended.revision"
             + " FROM (SELECT p.id, "
             + first
-            + " + COALESCE(act.last_k + 1, 1) AS revision,"
-            + " CASE WHEN act.id IS NULL THEN p.updated_at ELSE"
-            + " (CASE WHEN :now > p.updated_at THEN :now ELSE p.updated_at + 1 END)"
-            + " + act.times - 1 END AS updated_at"
-            + " FROM ai_providers p LEFT JOIN (SELECT id, max(k) AS last_k, count(*) AS times"
-            + " FROM "
+            + " + COALESCE(act.last_k + 1, 1) AS revision"
+            + " FROM ai_providers p LEFT JOIN (SELECT id, max(k) AS last_k FROM "
             + ids
             + " GROUP BY id) act ON act.id = p.id"
             + " WHERE (p.is_active = 1 OR act.id IS NOT NULL) AND p.id <> :last) ended"
-            + " WHERE ai_providers.id = ended.id",
-        "UPDATE ai_providers SET is_active = 1, revision = :revision, updated_at = ("
-            + NEXT_UPDATED_AT
-            + ") + (SELECT count(*) FROM "
-            + ids
-            + " WHERE ids.id = :last) - 1 WHERE id = :last",
+            + " WHERE ai_providers.id = ended.id AND "
+            + ALL_EXIST,
         "WITH act AS (SELECT id, k, count(*) OVER (PARTITION BY id) AS times,"
             + " row_number() OVER (PARTITION BY id ORDER BY k) AS nth FROM "
             + ids
             + "), activated AS (SELECT p.id, p.provider_name, p.api_key, p.model,"
-            + " 1 AS is_active, p.updated_at - (act.times - act.nth) AS updated_at, "
+            + " 1 AS is_active, GREATEST(:now + act.k - 1, p.updated_at + act.nth) AS updated_at, "
             + first
-            + " + act.k AS revision, act.k FROM act JOIN ai_providers p ON p.id = act.id),"
-            + " logged AS (INSERT INTO settings_changes"
+            + " + act.k AS revision, act.k, act.nth, act.times"
+            + " FROM act JOIN ai_providers p ON p.id = act.id),"
+            + " moved AS (UPDATE ai_providers SET updated_at = activated.updated_at,"
+            + " is_active = CASE WHEN ai_providers.id = :last THEN 1 ELSE 0 END,"
+            + " revision = CASE WHEN ai_providers.id = :last THEN :revision"
+            + " ELSE ai_providers.revision END"
+            + " FROM activated WHERE ai_providers.id = activated.id"
+            + " AND activated.nth = activated.times AND "
+            + ALL_EXIST
+            + "), logged AS (INSERT INTO settings_changes"
             + " (revision, seq, kind, setting_key, provider_id, changed_at)"
-            + " SELECT revision, 0, 'ACTIVE_PROVIDER_CHANGED', NULL, id, :now FROM activated)"
-            + " SELECT "
+            + " SELECT revision, 0, 'ACTIVE_PROVIDER_CHANGED', NULL, id, :now + k - 1"
+            + " FROM activated WHERE "
+            + ALL_EXIST
+            + ") SELECT "
             + PROVIDER_COLUMNS
             + " FROM activated ORDER BY k");
   }

@@ -1,6 +1,7 @@
 package dev.settingsguard.tests;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.settingsguard.core.AiProvider;
 import dev.settingsguard.core.ChangeKind;
@@ -16,8 +17,8 @@ import dev.settingsguard.tests.support.Chain;
 import dev.settingsguard.tests.support.Invariant;
 import dev.settingsguard.tests.support.TestDatabase;
 import dev.settingsguard.tests.support.TestStores;
-import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -32,6 +33,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
 import org.jdbi.v3.core.statement.SqlLogger;
 import org.jdbi.v3.core.statement.StatementContext;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -133,18 +135,17 @@ class JoinedActivationsTest {
   }
 
   /**
-   * Several activations in a transaction are made as one by one (on PostgreSQL at once, by
-   * statements of their own): for random sequences (repeats, the active provider first or last, one
-   * provider twice in a row), each from the state the sequences before left, they must return the
-   * rows, leave the rows, the revision and the log that the same activations one by one do. Every
-   * {@code updated_at} starts in the future, so that each activation moves it one microsecond on
-   * whatever the clock says, as alike on both sides.
+   * On PostgreSQL several activations in a transaction are made at once, by statements of their
+   * own: for random sequences (repeats, the active provider first or last, one provider twice in a
+   * row), each from the state the sequences before left, they must return the rows, leave the rows,
+   * the revision and the log that the same activations one by one do. Every {@code updated_at}
+   * starts in the future, so that each activation moves it one microsecond on whatever the clock
+   * says, as alike on both sides.
    */
-  @ParameterizedTest
-  @EnumSource(Backend.class)
-  void severalActivationsLeaveWhatTheyWouldOneByOne(Backend backend) throws Exception {
-    TestDatabase atOnce = backend.newDatabase(Files.createDirectories(dir.resolve("at-once")));
-    TestDatabase oneByOne = backend.newDatabase(Files.createDirectories(dir.resolve("one-by-one")));
+  @Test
+  void onPostgresActivationsAtOnceLeaveWhatTheyWouldOneByOne() throws Exception {
+    TestDatabase atOnce = Backend.POSTGRES.newDatabase(dir);
+    TestDatabase oneByOne = Backend.POSTGRES.newDatabase(dir);
     for (TestDatabase db : List.of(atOnce, oneByOne)) {
       TestStores.seedProviders(db, 5);
       db.execute("UPDATE ai_providers SET updated_at = 4000000000000000 + id * 1000");
@@ -178,14 +179,73 @@ class JoinedActivationsTest {
     }
   }
 
-  /** The whole log, as (revision, kind, provider) of each change. */
+  /**
+   * Activations at once read the clock once, yet a later one leaves its provider more recently
+   * updated, as one by one: deleting the active provider then promotes the one activated last
+   * before it, not the highest id among equal timestamps.
+   */
+  @Test
+  void onPostgresLaterActivationsAtOnceStayLater() throws Exception {
+    TestDatabase db = Backend.POSTGRES.newDatabase(dir);
+    TestStores.seedProviders(db, 5);
+    try (Database database = db.open(Chain.TEST_LOCK_TIMEOUT);
+        JdbiSettingsStore store = new JdbiSettingsStore(database)) {
+      List<AiProvider> made =
+          database.inTransaction(
+              TransactionMode.EXCLUSIVE, () -> store.setActiveProviders(List.of(5L, 2L, 3L, 2L)));
+
+      assertThat(made).extracting(AiProvider::updatedAt).isSortedAccordingTo(Instant::compareTo);
+      assertThat(made.get(0).updatedAt()).isBefore(made.get(1).updatedAt());
+      assertThat(made.get(2).updatedAt()).isBefore(made.get(3).updatedAt());
+      assertThat(store.deleteAiProvider(2)).isTrue();
+      assertThat(store.getActiveProvider()).map(AiProvider::id).contains(3L);
+    }
+  }
+
+  /**
+   * At once, activations of which one names a provider that does not exist change nothing, even for
+   * a caller that catches the exception and commits: no provider is deactivated, no revision taken,
+   * nothing logged.
+   */
+  @Test
+  void onPostgresActivationsAtOnceOfAMissingProviderChangeNothing() throws Exception {
+    TestDatabase db = Backend.POSTGRES.newDatabase(dir);
+    TestStores.seedProviders(db, 4);
+    try (Database database = db.open(Chain.TEST_LOCK_TIMEOUT);
+        JdbiSettingsStore store = new JdbiSettingsStore(database)) {
+      List<AiProvider> before = store.listAiProviders();
+      long revision = store.currentRevision();
+
+      database.inTransaction(
+          TransactionMode.EXCLUSIVE,
+          () -> {
+            assertThatThrownBy(() -> store.setActiveProviders(List.of(2L, 99L, 3L)))
+                .isInstanceOf(ProviderNotFoundException.class)
+                .hasMessageContaining("99");
+            return null;
+          });
+
+      assertThat(store.listAiProviders()).isEqualTo(before);
+      assertThat(store.currentRevision()).isEqualTo(revision);
+      assertThat(store.getActiveProvider()).map(AiProvider::id).contains(4L);
+      assertThat(logged(store))
+          .extracting(change -> change.get(0))
+          .allMatch(r -> (long) r <= revision);
+    }
+  }
+
+  /** The whole log, as (revision, kind, provider) of each change, through the current revision. */
   private static List<List<Object>> logged(SettingsStore store) throws InterruptedException {
     BlockingQueue<SettingsChange> changes = new LinkedBlockingQueue<>();
     List<List<Object>> logged = new ArrayList<>();
+    long through = store.currentRevision();
     try (SettingsWatch watch = store.watch(0, changes::add)) {
-      SettingsChange change;
-      while ((change = changes.poll(500, TimeUnit.MILLISECONDS)) != null) {
+      long delivered = 0;
+      while (delivered < through) {
+        SettingsChange change = changes.poll(10, TimeUnit.SECONDS);
+        assertThat(change).as("a change after revision %d", delivered).isNotNull();
         logged.add(List.of(change.revision(), change.kind(), change.providerId()));
+        delivered = change.revision();
       }
     }
     return logged;
@@ -209,11 +269,16 @@ class JoinedActivationsTest {
             "activate-" + id);
     thread.start();
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (!outcome.isDone() && LockSupport.getBlocker(thread) == null) {
+    while (!outcome.isDone() && !parkedOnTheJvmLock(thread)) {
       assertThat(System.nanoTime() - deadline).as("activation of %d never queued", id).isNegative();
       Thread.onSpinWait();
     }
     return outcome;
+  }
+
+  private static boolean parkedOnTheJvmLock(Thread thread) {
+    Object blocker = LockSupport.getBlocker(thread);
+    return blocker != null && blocker.getClass().getSimpleName().equals("CombiningLock");
   }
 
   /** The log, read through a watch, holds one activation per revision from {@code first} on. */
@@ -232,9 +297,11 @@ class JoinedActivationsTest {
     }
   }
 
-  /** The statements sent after the held write that activate providers, in order. */
+  /** The statements sent after the held write that activate providers, one or several, in order. */
   private static List<String> activationsSent(HeldWrite held) {
-    return held.sentAfterRelease.stream().filter(sql -> sql.contains(ACTIVATE)).toList();
+    return held.sentAfterRelease.stream()
+        .filter(sql -> sql.contains(ACTIVATE) || sql.contains(JOINED))
+        .toList();
   }
 
   /**

@@ -11,6 +11,8 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
 import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * An in-JVM {@link ReentrantLock} whose holder also runs the operations queued behind it (flat
@@ -57,6 +59,8 @@ final class CombiningLock {
 
   /** Operations one batch runs under one scope, e.g. one commit. */
   static final int MAX_BATCH = 32;
+
+  private static final Logger LOG = LoggerFactory.getLogger(CombiningLock.class);
 
   private final String resource;
   private final ConcurrentLinkedDeque<Request<?>> queue = new ConcurrentLinkedDeque<>();
@@ -284,10 +288,11 @@ final class CombiningLock {
     List<?> results;
     try {
       results = ((Joinable<Object, Object>) joined.get(0).joinable).together().apply(arguments);
-    } catch (RuntimeException failure) {
+    } catch (RuntimeException | Error failure) {
+      LOG.debug("{} operations run together failed; each runs alone", joined.size(), failure);
       return false;
     }
-    if (results.size() != joined.size()) {
+    if (results.size() != joined.size()) { // a defect: fail the batch, which commits nothing
       throw new IllegalStateException(
           results.size() + " results for " + joined.size() + " joined operations");
     }
