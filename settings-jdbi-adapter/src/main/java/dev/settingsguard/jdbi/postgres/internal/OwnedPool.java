@@ -56,9 +56,10 @@ public final class OwnedPool {
     config.addDataSourceProperty(
         "socketTimeout", String.valueOf(socketTimeoutSeconds(lockTimeout)));
     config.addDataSourceProperty("tcpKeepAlive", "true");
-    // Prepare every statement on the server at its first run, not its fifth: the writes a batch
-    // sends together form a text per number of writes, on whichever connection the batch got, and
-    // parsing and planning their statements anew took the server as long as running them.
+    // Prepare every statement on the server at its first run, not its fifth: what a batch sends in
+    // one round trip varies with what goes before it (the writers' lock, a savepoint's number) and
+    // with the connection it got, and parsing and planning those statements anew cost the server as
+    // much as running them (docs/performance.md).
     config.addDataSourceProperty("prepareThreshold", "1");
     // The server's detail lines name a failing row's values; the library never shows them.
     config.addDataSourceProperty("logServerErrorDetail", "false");
