@@ -851,8 +851,8 @@ public final class JdbiSettingsStore implements SettingsStore {
   }
 
   /**
-   * Takes a revision for each write and makes it, all in one round trip where the backend can;
-   * every {@value #TRIM_EVERY}th revision also trims the log, after the writes.
+   * Takes the next revision and makes the write, in one round trip where the backend can; every
+   * {@value #TRIM_EVERY}th revision also trims the log, after the write.
    */
   private <R> Database.Revised<R> nextRevision(Database.WriteAfterRevision<R> write) {
     Database.Revised<R> revised = database.nextRevision(write);
